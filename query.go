@@ -141,39 +141,37 @@ func normalizePaging(limit, offset int, after string) (int, error) {
 }
 
 // Match reports whether g passes every filter of q except CustomerID, which needs the
-// memberships (a store checks that one itself). For stores that filter in memory.
-func (q Query) Match(g CustomerGroup) bool {
-	if q.Search != "" && !strings.Contains(FoldName(g.Name), FoldName(q.Search)) {
-		return false
-	}
-	if len(q.IDs) > 0 && !contains(q.IDs, g.ID) {
-		return false
+// memberships (a store checks that one itself). For stores that filter in memory; to filter
+// many groups, Matcher avoids folding the query's strings again for each one.
+func (q Query) Match(g CustomerGroup) bool { return q.Matcher()(g, FoldName(g.Name)) }
+
+// Matcher returns Match with the query's strings folded once: match(g, nameKey) with nameKey
+// = FoldName(g.Name), which a store may keep beside each group.
+func (q Query) Matcher() func(g CustomerGroup, nameKey string) bool {
+	search := FoldName(strings.TrimSpace(q.Search))
+	var ids, names map[string]bool
+	if len(q.IDs) > 0 {
+		ids = make(map[string]bool, len(q.IDs))
+		for _, id := range q.IDs {
+			ids[id] = true
+		}
 	}
 	if len(q.Names) > 0 {
-		key, found := FoldName(g.Name), false
+		names = make(map[string]bool, len(q.Names))
 		for _, n := range q.Names {
-			if FoldName(strings.TrimSpace(n)) == key {
-				found = true
-				break
-			}
+			names[FoldName(strings.TrimSpace(n))] = true
 		}
-		if !found {
+	}
+	return func(g CustomerGroup, nameKey string) bool {
+		switch {
+		case search != "" && !strings.Contains(nameKey, search),
+			ids != nil && !ids[g.ID],
+			names != nil && !names[nameKey],
+			q.CreatedBy != "" && g.CreatedBy != q.CreatedBy:
 			return false
 		}
+		return q.Created.Contains(g.CreatedAt) && q.Updated.Contains(g.UpdatedAt)
 	}
-	if q.CreatedBy != "" && g.CreatedBy != q.CreatedBy {
-		return false
-	}
-	return q.Created.Contains(g.CreatedAt) && q.Updated.Contains(g.UpdatedAt)
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Position is a place in the order of a group list: the sort value and ID of the last group
