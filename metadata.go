@@ -47,7 +47,11 @@ func MetadataOf(entries ...Entry) (Metadata, error) {
 func rowError(i int, err error) error {
 	var ve *ValidationError
 	if errors.As(err, &ve) {
-		return &ValidationError{Field: fmt.Sprintf("metadata[%d] (%s)", i, ve.Field), Problem: ve.Problem}
+		row := fmt.Sprintf("metadata[%d]", i)
+		if ve.Field == row {
+			return err
+		}
+		return &ValidationError{Field: row + " (" + ve.Field + ")", Problem: ve.Problem}
 	}
 	return err
 }
@@ -115,14 +119,19 @@ func (m Metadata) String() string {
 func keyField(key string) string { return fmt.Sprintf("metadata[%q]", key) }
 
 // checkKey trims key and checks it is a valid, unused key; skip is a row allowed to hold it
-// already (the row being edited), or -1.
-func (m Metadata) checkKey(key string, skip int) (string, error) {
+// already (the row being edited), or -1. row is the row the key is for, used to name an
+// empty key in the error, or -1 when there is none yet (Set).
+func (m Metadata) checkKey(key string, skip, row int) (string, error) {
 	if !utf8.ValidString(key) {
 		return "", invalid(keyField(key), "key is not valid UTF-8")
 	}
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return "", invalid("metadata key", "must not be empty")
+		field := keyField(key)
+		if row >= 0 {
+			field = fmt.Sprintf("metadata[%d]", row)
+		}
+		return "", invalid(field, "key must not be empty")
 	}
 	if p := textProblem(key); p != "" {
 		return "", invalid(keyField(key), "key %s", p)
@@ -153,7 +162,7 @@ func (m Metadata) checkRow(i int, allowEnd bool) error {
 
 // Set replaces the value of key in place, or appends a new row when key is absent.
 func (m *Metadata) Set(key, value string) error {
-	k, err := m.checkKey(key, m.Index(key))
+	k, err := m.checkKey(key, m.Index(key), -1)
 	if err != nil {
 		return err
 	}
@@ -174,7 +183,7 @@ func (m *Metadata) Insert(i int, key, value string) error {
 	if err := m.checkRow(i, true); err != nil {
 		return err
 	}
-	k, err := m.checkKey(key, -1)
+	k, err := m.checkKey(key, -1, i)
 	if err != nil {
 		return err
 	}
@@ -190,7 +199,7 @@ func (m *Metadata) SetAt(i int, key, value string) error {
 	if err := m.checkRow(i, false); err != nil {
 		return err
 	}
-	k, err := m.checkKey(key, i)
+	k, err := m.checkKey(key, i, i)
 	if err != nil {
 		return err
 	}
