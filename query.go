@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -78,8 +79,10 @@ type MemberPage struct {
 	Total   int          // members of the group when CountTotal, else -1
 }
 
-// Normalize checks q and fills its defaults: Sort, Limit, trimmed Search, UTC times. The
-// Service passes stores only normalized queries.
+// Normalize checks q and fills its defaults: Sort, Limit, trimmed Search, UTC times rounded
+// up to the microsecond (stored times have that precision, so the same times match). Filter
+// strings must be valid UTF-8 without control characters. The Service passes stores only
+// normalized queries.
 func (q Query) Normalize() (Query, error) {
 	switch q.Sort {
 	case "":
@@ -92,25 +95,41 @@ func (q Query) Normalize() (Query, error) {
 	if q.Limit, err = normalizePaging(q.Limit, q.Offset, q.After); err != nil {
 		return q, err
 	}
+	q.Search = strings.TrimSpace(q.Search)
 	if p := textProblem(q.Search); p != "" {
 		return q, invalid("search", "%s", p)
 	}
-	q.Search = strings.TrimSpace(q.Search)
-	if len(q.IDs) > MaxFilterValues {
-		return q, invalid("ids", "has %d values, more than the limit of %d", len(q.IDs), MaxFilterValues)
+	// Filter values go to the store as they are: refuse text no store could hold (invalid
+	// UTF-8, NUL and other control characters), so a SQL store never sees it.
+	for _, f := range []struct{ name, v string }{{"customerID", q.CustomerID}, {"createdBy", q.CreatedBy}} {
+		if p := textProblem(f.v); p != "" {
+			return q, invalid(f.name, "%s", p)
+		}
 	}
-	if len(q.Names) > MaxFilterValues {
-		return q, invalid("names", "has %d values, more than the limit of %d", len(q.Names), MaxFilterValues)
+	for _, f := range []struct {
+		name string
+		vs   []string
+	}{{"ids", q.IDs}, {"names", q.Names}} {
+		if len(f.vs) > MaxFilterValues {
+			return q, invalid(f.name, "has %d values, more than the limit of %d", len(f.vs), MaxFilterValues)
+		}
+		for i, v := range f.vs {
+			if p := textProblem(strings.TrimSpace(v)); p != "" {
+				return q, invalid(fmt.Sprintf("%s[%d]", f.name, i), "%s", p)
+			}
+		}
 	}
 	for _, f := range []struct {
 		name string
 		r    *TimeRange
 	}{{"created", &q.Created}, {"updated", &q.Updated}} {
+		// Stored times have microsecond precision, so rounding a bound up to the next
+		// microsecond selects exactly the same stored times (for From and To alike).
 		if !f.r.From.IsZero() {
-			f.r.From = Timestamp(f.r.From)
+			f.r.From = ceilMicro(f.r.From)
 		}
 		if !f.r.To.IsZero() {
-			f.r.To = Timestamp(f.r.To)
+			f.r.To = ceilMicro(f.r.To)
 		}
 		if !f.r.From.IsZero() && !f.r.To.IsZero() && f.r.From.After(f.r.To) {
 			return q, invalid(f.name, "From %s is after To %s", f.r.From.Format(time.RFC3339Nano), f.r.To.Format(time.RFC3339Nano))
@@ -122,6 +141,15 @@ func (q Query) Normalize() (Query, error) {
 		}
 	}
 	return q, nil
+}
+
+// ceilMicro is t in UTC rounded up to the microsecond.
+func ceilMicro(t time.Time) time.Time {
+	u := Timestamp(t)
+	if u.Before(t) {
+		u = u.Add(time.Microsecond)
+	}
+	return u
 }
 
 func normalizePaging(limit, offset int, after string) (int, error) {
