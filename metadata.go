@@ -308,6 +308,9 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 		return invalid("metadata", "is not a JSON object: %v", err)
 	}
 	if tok == nil {
+		if _, err := dec.Token(); err != io.EOF {
+			return invalid("metadata", "has data after null")
+		}
 		*m = Metadata{}
 		return nil
 	}

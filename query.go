@@ -282,13 +282,17 @@ func (q Query) fingerprint() uint64 {
 	return hash64(b)
 }
 
-func rangeKey(r TimeRange) [2]int64 {
-	var k [2]int64
+// rangeKey is r for a fingerprint: each end in microseconds, or nil when open (so an open
+// end and one at the Unix epoch differ).
+func rangeKey(r TimeRange) [2]*int64 {
+	var k [2]*int64
 	if !r.From.IsZero() {
-		k[0] = r.From.UnixMicro()
+		us := r.From.UnixMicro()
+		k[0] = &us
 	}
 	if !r.To.IsZero() {
-		k[1] = r.To.UnixMicro()
+		us := r.To.UnixMicro()
+		k[1] = &us
 	}
 	return k
 }
