@@ -68,7 +68,8 @@ func WithCustomerCheck(unknown func(ctx context.Context, ids []string) ([]string
 }
 
 // WithEditRetries sets how many times EditMetadata and an unconditional Update retry after a
-// version conflict (default DefaultEditRetries; at least 1 attempt is always made).
+// version conflict (default DefaultEditRetries): at most n+1 attempts; 0 means one attempt
+// and no retry.
 func WithEditRetries(n int) Option { return func(c *config) { c.retries = n } }
 
 type actorKey struct{}

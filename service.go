@@ -23,8 +23,8 @@ func New(store Store, opts ...Option) *Service {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	if cfg.retries < 1 {
-		cfg.retries = 1
+	if cfg.retries < 0 {
+		cfg.retries = 0
 	}
 	return &Service{store: store, cfg: cfg}
 }
@@ -202,7 +202,7 @@ func (s *Service) write(ctx context.Context, id string, ifVersion int64, change 
 			s.observe(ctx, EventUpdated, id, nil, now)
 			return next, nil
 		}
-		if !errors.Is(err, ErrConflict) || ifVersion != 0 || attempt+1 >= s.cfg.retries {
+		if !errors.Is(err, ErrConflict) || ifVersion != 0 || attempt >= s.cfg.retries {
 			return CustomerGroup{}, fmt.Errorf("update customer group %q: %w", id, err)
 		}
 		if err := backoff(ctx, attempt); err != nil {
