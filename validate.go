@@ -19,6 +19,16 @@ const MaxIDLength = 255
 // textProblem says what is wrong with s for a field that must be valid UTF-8 with no control
 // characters, or "" when nothing is.
 func textProblem(s string) string {
+	printableASCII := true
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e {
+			printableASCII = false
+			break
+		}
+	}
+	if printableASCII { // the common case, checked without decoding
+		return ""
+	}
 	if !utf8.ValidString(s) {
 		return fmt.Sprintf("is not valid UTF-8: %.80q", s)
 	}
