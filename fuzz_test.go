@@ -590,7 +590,7 @@ func FuzzCursor(f *testing.F) {
 		}
 
 		// 2. A genuine cursor of a fuzzed group and query. Stores hold only validated ids and
-		// normalized names, and Normalize refuses a Search with control characters or
+		// normalized names, and Normalize refuses filter strings with control characters or
 		// invalid UTF-8, so make the fuzzed values such.
 		if cg.ValidateID("id", id) != nil {
 			id = "g1"
