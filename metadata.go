@@ -35,12 +35,32 @@ type Metadata struct {
 func MetadataOf(entries ...Entry) (Metadata, error) {
 	var m Metadata
 	m.entries = make([]Entry, 0, len(entries))
+	seen := make(map[string]int, len(entries))
 	for i, e := range entries {
-		if err := m.Insert(len(m.entries), e.Key, e.Value); err != nil {
+		if err := m.appendUnique(e.Key, e.Value, seen); err != nil {
 			return Metadata{}, rowError(i, err)
 		}
 	}
 	return m, nil
+}
+
+// appendUnique appends a row like Insert(Len(), …) but finds duplicates in seen (key → row)
+// instead of scanning the table, so that building a table of n rows costs O(n).
+func (m *Metadata) appendUnique(key, value string, seen map[string]int) error {
+	row := len(m.entries)
+	if j, dup := seen[strings.TrimSpace(key)]; dup {
+		return invalid(keyField(strings.TrimSpace(key)), "duplicate key (already in row %d)", j)
+	}
+	k, err := Metadata{}.checkKey(key, -1, row)
+	if err != nil {
+		return err
+	}
+	if err := checkValue(k, value); err != nil {
+		return err
+	}
+	m.entries = append(m.entries, Entry{k, value})
+	seen[k] = row
+	return nil
 }
 
 // rowError names row i in an error from a single-row operation.
@@ -318,6 +338,7 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 		return invalid("metadata", "is not a JSON object")
 	}
 	var out Metadata
+	seen := make(map[string]int)
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
@@ -335,7 +356,7 @@ func (m *Metadata) UnmarshalJSON(b []byte) error {
 		if !ok {
 			return invalid(keyField(key), "value must be a string, not %s", jsonKind(vtok))
 		}
-		if err := out.Insert(len(out.entries), key, value); err != nil {
+		if err := out.appendUnique(key, value, seen); err != nil {
 			return err
 		}
 	}

@@ -344,7 +344,7 @@ func encodeCursor(fp uint64, key, id string) string {
 
 func decodeCursor(s string, fp uint64) (key, id string, err error) {
 	bad := invalid("after", "is not a cursor of this query")
-	b, derr := base64.RawURLEncoding.DecodeString(s)
+	b, derr := base64.RawURLEncoding.Strict().DecodeString(s)
 	if derr != nil || len(b) < 9 {
 		return "", "", bad
 	}
