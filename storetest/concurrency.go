@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -48,9 +49,44 @@ func oneWins(t *testing.T, errs []error, want error, msgAndArgs ...any) int {
 	return winner
 }
 
+// slowService is a Service whose clock takes a millisecond to answer. The Service reads the
+// clock between reading a group and writing it back (Update, EditMetadata), so this widens
+// the window in which concurrent writers overlap: a store that does not enforce versions
+// loses writes here even when it is very fast. It retries conflicts often enough that no
+// writer gives up on a slow, contended store; what is checked is that no write is lost.
+func (h *harness) slowService() *cg.Service {
+	return h.service(cg.WithEditRetries(1000), cg.WithClock(func() time.Time {
+		time.Sleep(time.Millisecond)
+		return h.clock.Now()
+	}))
+}
+
 func concurrencyTests() []testCase {
 	return []testCase{
 		{"MixedOperations", mixedOperations},
+		{"EditorsKeepEachOthersRows", func(t *testing.T, h *harness) {
+			g := h.createWith(cg.NewGroup{Name: "Edited", Metadata: metadata(t, "existing", "row")})
+			svc := h.slowService()
+			const editors = 8
+			errs := race(editors, func(i int) error {
+				_, err := svc.EditMetadata(h.ctx, g.ID, func(m *cg.Metadata) error {
+					return m.Set(fmt.Sprintf("editor-%d", i), fmt.Sprint(i))
+				})
+				return err
+			})
+			for _, err := range errs {
+				require.NoError(t, err)
+			}
+			got := h.get(g.ID)
+			require.Equal(t, int64(1+editors), got.Version, "one version per edit")
+			require.Equal(t, 1+editors, got.Metadata.Len(), "no row lost: %s", got.Metadata)
+			require.Equal(t, "existing", got.Metadata.At(0).Key)
+			for i := range editors {
+				v, ok := got.Metadata.Get(fmt.Sprintf("editor-%d", i))
+				require.True(t, ok, "editor %d's row is lost", i)
+				require.Equal(t, fmt.Sprint(i), v)
+			}
+		}},
 		{"CreateSameName", func(t *testing.T, h *harness) {
 			for round := range 5 {
 				names := []string{fmt.Sprintf("Race %d", round), fmt.Sprintf("RACE %d", round)}
@@ -81,11 +117,12 @@ func concurrencyTests() []testCase {
 		}},
 		{"IfVersionRace", func(t *testing.T, h *harness) {
 			g := h.create("Contended")
+			svc := h.slowService() // both read version v before either writes
 			for round := range 5 {
 				v := h.get(g.ID).Version
 				names := []string{fmt.Sprintf("Round %d A", round), fmt.Sprintf("Round %d B", round)}
 				errs := race(2, func(i int) error {
-					_, err := h.svc.Update(h.ctx, g.ID, cg.Update{Name: ptr(names[i]), IfVersion: v})
+					_, err := svc.Update(h.ctx, g.ID, cg.Update{Name: ptr(names[i]), IfVersion: v})
 					return err
 				})
 				w := oneWins(t, errs, cg.ErrConflict, "round %d", round)
@@ -198,9 +235,7 @@ func mixedOperations(t *testing.T, h *harness) {
 	}
 	h.events.take()
 
-	// Enough retries that no editor gives up on a slow, contended store; what is checked is
-	// that no edit is lost, not how long the retries take.
-	svc := h.service(cg.WithEditRetries(1000))
+	svc := h.slowService()
 	var (
 		mu     sync.Mutex
 		writes = map[string]int{}               // successful Update/EditMetadata per group

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -35,8 +36,8 @@ func customerTests() []testCase {
 			// Created in another order than byte order, which differs from a
 			// case-insensitive or locale order.
 			ids := []string{"g-b", "G-a", "g-A", "g-é", "g-~", "g-0", "g-B"}
-			for _, id := range ids {
-				g := h.createWith(cg.NewGroup{ID: id, Name: "Group " + id})
+			for i, id := range ids {
+				g := h.createWith(cg.NewGroup{ID: id, Name: fmt.Sprintf("Group %d", i)})
 				h.add(g.ID, "c1")
 			}
 			h.createWith(cg.NewGroup{ID: "g-not", Name: "Not c1's"})

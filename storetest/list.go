@@ -76,8 +76,8 @@ func listTests() []testCase {
 			}
 		}},
 		{"FilterIDs", func(t *testing.T, h *harness) {
-			for _, id := range []string{"id-1", "ID-1", "id-2", "id-3"} {
-				h.createWith(cg.NewGroup{ID: id, Name: "Group " + id})
+			for i, id := range []string{"id-1", "ID-1", "id-2", "id-3"} {
+				h.createWith(cg.NewGroup{ID: id, Name: fmt.Sprintf("Group %d", i)})
 			}
 			require.Equal(t, []string{"id-1", "id-3"}, h.listIDs(cg.Query{IDs: []string{"id-3", "missing", "id-1"}}))
 			require.Equal(t, []string{"ID-1"}, h.listIDs(cg.Query{IDs: []string{"ID-1"}}), "ids are exact")
@@ -122,7 +122,7 @@ func listTests() []testCase {
 			b, err := h.svc.Create(h.as("bob"), cg.NewGroup{Name: "By bob"})
 			require.NoError(t, err)
 			a2 := h.createWith(cg.NewGroup{Name: "Also alice's", CreatedBy: "alice"})
-			capA, err := h.svc.Create(h.as("Alice"), cg.NewGroup{Name: "By Alice"})
+			capA, err := h.svc.Create(h.as("Alice"), cg.NewGroup{Name: "By capital Alice"})
 			require.NoError(t, err)
 			h.create("By nobody")
 			require.Equal(t, []string{a.ID, a2.ID}, h.listIDs(cg.Query{CreatedBy: "alice"}))
