@@ -663,12 +663,7 @@ func FuzzCursor(f *testing.F) {
 		_, err = cg.Query{After: mc}.Normalize()
 		fzRequireInvalid(t, "member cursor as group cursor", err)
 
-		// 5. A single-byte change of a genuine cursor is ErrInvalid, unless it decodes to
-		// the very same bytes. RawURLEncoding is not Strict: the unused low bits of the last
-		// character (4 of them when len%4 == 2, 2 when len%4 == 3) are ignored, so only the
-		// last character can change without changing the payload. (The decoder also skips
-		// '\r' and '\n', but replacing a character with one shortens the data, which is
-		// then never the same bytes.)
+		// 5. Any single-byte change of a genuine cursor is ErrInvalid.
 		fzCheckMutation(t, qn, cur, want, int(mutAt)%len(cur), mutTo)
 		fzCheckMutation(t, qn, cur, want, len(cur)-1, mutTo)
 	})
@@ -782,8 +777,6 @@ func fzCheckArbitraryMemberCursor(t *testing.T, after, groupID string) {
 	}
 }
 
-const fzB64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-
 func fzCheckMutation(t *testing.T, q cg.Query, cur string, want cg.Position, at int, to byte) {
 	t.Helper()
 	if cur[at] == to {
@@ -792,27 +785,8 @@ func fzCheckMutation(t *testing.T, q cg.Query, cur string, want cg.Position, at 
 	mut := []byte(cur)
 	mut[at] = to
 	q.After = string(mut)
-	orig, _ := fzDecodeRaw(cur)
-	mb, ok := fzDecodeRaw(q.After)
-	same := ok && bytes.Equal(mb, orig)
-
-	// Which changes keep the bytes, by the reasoning above.
-	pad := map[int]uint{2: 4, 3: 2}[len(cur)%4]
-	expectSame := at == len(cur)-1 && pad > 0 && strings.IndexByte(fzB64url, to) >= 0 &&
-		strings.IndexByte(fzB64url, to)>>pad == strings.IndexByte(fzB64url, cur[at])>>pad
-	if same != expectSame {
-		t.Fatalf("mutating %q at %d to %q: decodes to the same bytes %v, expected %v", cur, at, to, same, expectSame)
-	}
-
-	nq, err := q.Normalize()
-	if same {
-		if err != nil {
-			t.Fatalf("cursor %q with the same payload refused: %v", q.After, err)
-		}
-		if p, err := nq.Position(); err != nil || !fzSamePosition(p, want) {
-			t.Fatalf("cursor %q with the same payload gives %+v, %v", q.After, p, err)
-		}
-		return
-	}
+	// Cursors are decoded with Strict base64: even a change of the unused low bits of the
+	// last character, which would decode to the same bytes, is refused.
+	_, err := q.Normalize()
 	fzRequireInvalid(t, "cursor "+cur+" changed at "+fzItoa(at)+" to "+string(rune(to)), err)
 }
