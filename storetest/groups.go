@@ -115,6 +115,27 @@ func createTests() []testCase {
 			require.Equal(t, maxName, got.Name, "a name of %d two-byte characters", cg.MaxNameLength)
 			requireGroup(t, g, got)
 		}},
+		{"LongNamesFoldLonger", func(t *testing.T, h *harness) {
+			// A name of MaxNameLength characters can fold to two or three times as many
+			// (ß → ss, ﬃ → ffi, ŉ → ʼn): a store keeps the whole folded key.
+			sharp := strings.Repeat("ß", cg.MaxNameLength)
+			for _, name := range []string{sharp, strings.Repeat("ﬃ", cg.MaxNameLength), strings.Repeat("ŉ", cg.MaxNameLength)} {
+				g := h.create(name)
+				require.Equal(t, name, h.get(g.ID).Name)
+				require.Equal(t, []string{g.ID}, h.listIDs(cg.Query{Names: []string{name}}))
+			}
+			before := h.snapshot()
+			capital := strings.Repeat("ẞ", cg.MaxNameLength) // capital sharp s folds to ss as well
+			require.Equal(t, cg.FoldName(sharp), cg.FoldName(capital), "premise")
+			_, err := h.svc.Create(h.ctx, cg.NewGroup{Name: capital})
+			require.ErrorIs(t, err, cg.ErrNameTaken)
+			h.requireUnchanged(before)
+			require.Len(t, h.listIDs(cg.Query{Names: []string{capital}}), 1)
+			// Folded keys that share a long prefix are still different.
+			almost := strings.Repeat("ß", cg.MaxNameLength-1) + "x"
+			h.create(almost)
+			require.Len(t, h.listIDs(cg.Query{Search: strings.Repeat("ss", 200)}), 2)
+		}},
 		{"CreatedByFromActor", func(t *testing.T, h *harness) {
 			g, err := h.svc.Create(h.as("alice"), cg.NewGroup{Name: "By alice"})
 			require.NoError(t, err)

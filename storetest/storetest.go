@@ -17,8 +17,7 @@
 //	func TestConformance(t *testing.T) {
 //		db := openTestDB(t) // skip unless the host's database is configured
 //		storetest.Run(t, func(t *testing.T) customergroup.Store {
-//			s := newStoreWithFreshTables(t, db) // dropped again in t.Cleanup
-//			return s
+//			return newStoreWithFreshTables(t, db) // dropped again in t.Cleanup
 //		})
 //	}
 //
@@ -37,6 +36,31 @@
 //	go test -race -run 'TestConformance/Concurrency' ./mystore
 //
 // The subtests run one after another (not in parallel), each on its own fresh store.
+//
+// Where each guarantee of the customergroup contract is pinned:
+//
+//   - Create trims, validates, folds names, keeps supplied ids: Create/*, Rename/*.
+//   - ErrNotFound for an unknown group: Get/UnknownIsErrNotFound, Update/UnknownIsErrNotFound,
+//     EditMetadata/UnknownIsErrNotFound, Delete/UnknownIsErrNotFound,
+//     Delete/DeletedGroupIsGoneEverywhere, AddCustomers/UnknownGroupIsErrNotFound (also with
+//     no ids), RemoveCustomers/UnknownGroupIsErrNotFound, ListCustomers/UnknownGroupIsErrNotFound;
+//     IsMember is false instead (Customers/IsMemberOfUnknownGroupIsFalse).
+//   - Versions and conflicts: Update/*, EditMetadata/*, Concurrency/IfVersionRace,
+//     Concurrency/EditorsKeepEachOthersRows.
+//   - Delete: Delete/*, Concurrency/DeleteWhileAdding.
+//   - Idempotent, atomic AddCustomers and RemoveCustomers: AddCustomers/*, RemoveCustomers/*,
+//     Batch/*, Concurrency/AddAndRemoveSameCustomers.
+//   - The customer check: AddCustomers/CustomerCheckRefusesUnknown, AddCustomers/CustomerCheckError.
+//   - ForgetCustomer: Customers/ForgetCustomer.
+//   - Exact CustomerCount: CustomerCount/ExactAfterEveryOperation, and after most changes elsewhere.
+//   - Non-nil slices: every List, ListCustomers and GroupIDsOf call the suite makes checks it;
+//     List/EmptyStore, List/NoMatchIsEmptyNotNil, ListCustomers/EmptyGroup,
+//     Customers/GroupIDsOfNoneIsEmpty aim at it.
+//   - Ordered metadata: Metadata/*.
+//   - Listing, filters, search, sorting and paging: List/*, Paging/*, ListCustomers/*.
+//   - Events: Events/*, and the exact events after each change elsewhere.
+//   - Times in UTC at microsecond precision: Times/*.
+//   - The context's error, with nothing changed: Context/*.
 package storetest
 
 import (
