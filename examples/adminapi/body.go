@@ -161,11 +161,26 @@ func jsonKind(raw []byte) string {
 	return "a number"
 }
 
-// mergeMetadata applies a Medusa metadata update to cur: each key of patch replaces the value
-// of that key where it stands, or is appended in the patch's order when new; a key whose value
-// is "" is deleted. Keys not in patch keep their values and their places.
+// mergeMetadata applies a Medusa metadata update to cur: a key whose value is "" is deleted,
+// the others are set. Medusa keeps no order; this keeps it:
+//
+//   - When patch names every key cur has (the admin's metadata editor saves its whole table
+//     so, with "" for deleted rows), the result has patch's order: that is how rows inserted
+//     above or below others, or moved, keep their places.
+//   - Otherwise keys already there keep their places, and new keys are appended in patch's
+//     order.
 func mergeMetadata(cur, patch customergroup.Metadata) (customergroup.Metadata, error) {
-	out := cur.Clone()
+	whole := true
+	for k := range cur.All() {
+		if patch.Index(k) < 0 {
+			whole = false
+			break
+		}
+	}
+	var out customergroup.Metadata
+	if !whole {
+		out = cur.Clone()
+	}
 	for k, v := range patch.All() {
 		if v == "" {
 			out.Delete(k)

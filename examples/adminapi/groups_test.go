@@ -486,3 +486,23 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 	r.requireError(http.StatusMethodNotAllowed, "invalid_data")
 	require.Equal(t, "GET, POST, HEAD", r.Header.Get("Allow"))
 }
+
+// The admin's metadata editor saves its whole table; the request's order is then the table's,
+// so rows inserted above or below others keep their places.
+func TestMetadataEditorSave(t *testing.T) {
+	h := newHarness(t)
+	path := "/admin/customer-groups/" + h.createGroup("VIP", "a", "1", "b", "2", "c", "3")["id"].(string)
+	// Insert a row above b, delete row c: the whole table, c as "".
+	r := h.call("POST", path, `{"metadata":{"a":"1","new":"x","b":"2","c":""}}`)
+	r.requireOK()
+	require.Equal(t, []string{"a", "new", "b"}, r.keys("customer_group", "metadata"))
+	// Move b to the top: the whole table in its new order.
+	r = h.call("POST", path, `{"metadata":{"b":"2","a":"1","new":"x"}}`)
+	r.requireOK()
+	require.Equal(t, []string{"b", "a", "new"}, r.keys("customer_group", "metadata"))
+	// A partial update keeps places and appends.
+	r = h.call("POST", path, `{"metadata":{"z":"9","a":"one"}}`)
+	r.requireOK()
+	require.Equal(t, []string{"b", "a", "new", "z"}, r.keys("customer_group", "metadata"))
+	require.Equal(t, "one", r.JSON()["customer_group"].(map[string]any)["metadata"].(map[string]any)["a"])
+}

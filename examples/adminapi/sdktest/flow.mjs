@@ -159,6 +159,13 @@ await check("If-Match with a stale ETag is refused (412); the current one passes
   assert.equal(customer_group.metadata.since, "2023")
 })
 
+await check("metadata editor: save the whole table with a row inserted above another and a row deleted", async () => {
+  const { customer_group } = await sdk.admin.customerGroup.update(group.id, {
+    metadata: { tier: "platinum", segment: "B2B", since: "2023", region: "" },
+  })
+  assert.deepEqual(Object.entries(customer_group.metadata), [["tier", "platinum"], ["segment", "B2B"], ["since", "2023"]])
+})
+
 await check("batch add and remove customers (admin.customerGroup.batchCustomers)", async () => {
   let { customer_group } = await sdk.admin.customerGroup.batchCustomers(group.id, { add: [ada.id, bob.id] })
   assert.equal(customer_group.customer_count, 2)
