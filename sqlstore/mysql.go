@@ -1,0 +1,316 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/b02aa859/customergroup"
+)
+
+// mysql is the MySQL 8 / MariaDB 10.11 dialect, through github.com/go-sql-driver/mysql.
+// Ids and name keys are VARBINARY, so they compare and sort byte by byte with no trailing-space
+// padding; times are DATETIME(6) in UTC. MySQL has no RETURNING, so a batch first reads which
+// of its ids are members (under the group-row lock nobody else changes them), then inserts or
+// deletes exactly the others with placeholders (at most 65,535 per statement).
+type mysql struct{}
+
+func (mysql) defaultBatchSize() int { return 10_000 }
+func (mysql) maxBatchSize() int     { return 16_000 }
+
+func (mysql) timeArg(t time.Time) any { return t.UTC() }
+
+func (mysql) in(a *args, col string, vals []string) string {
+	var b strings.Builder
+	b.WriteString(col + " IN (")
+	for i, v := range vals {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a.add(v))
+	}
+	b.WriteString(")")
+	return b.String()
+}
+
+func (mysql) contains(a *args, col, s string) string {
+	return col + " LIKE " + a.add(likeContains(s)) + " ESCAPE '!'" // VARBINARY: byte-wise
+}
+
+// MySQL and MariaDB error numbers.
+const (
+	mysqlLockWaitTimeout  = 1205
+	mysqlDeadlock         = 1213
+	mysqlDupEntry         = 1062
+	mysqlDataTooLong      = 1406
+	mysqlBadString        = 1366
+	mysqlQueryInterrupted = 1317
+	mysqlStatementTimeout = 3024 // MySQL max_execution_time
+	mariadbStatementTime  = 1969 // MariaDB max_statement_time
+)
+
+// classify reads go-sql-driver/mysql's *MySQLError by its Number field. The driver gives the
+// number no method, and importing the driver's package for the type would register the
+// driver (its init does), so the field is read by reflection from the type named MySQLError.
+func (mysql) classify(err error) failKind {
+	kind := failOther
+	errorChain(err, func(e error) bool {
+		f, ok := structField(e, "MySQLError", "Number")
+		if !ok || (f.Kind() != reflect.Uint16 && f.Kind() != reflect.Uint32 && f.Kind() != reflect.Int) {
+			return true
+		}
+		var n uint64
+		if f.Kind() == reflect.Int {
+			n = uint64(f.Int())
+		} else {
+			n = f.Uint()
+		}
+		switch n {
+		case mysqlDupEntry:
+			kind = failDuplicate // the error does not name the index but in its text
+		case mysqlDeadlock, mysqlLockWaitTimeout:
+			kind = failTransient
+		case mysqlDataTooLong, mysqlBadString:
+			kind = failInvalid
+		case mysqlQueryInterrupted, mysqlStatementTimeout, mariadbStatementTime:
+			kind = failCanceled
+		}
+		return false
+	})
+	return kind
+}
+
+// lockGroup locks the group row for the transaction (SELECT … FOR UPDATE). An UPDATE that
+// changes nothing would lock it too, but MySQL reports such an UPDATE as affecting no rows.
+func (mysql) lockGroup(ctx context.Context, s *Store, tx querier, groupID string) error {
+	var n int64
+	err := tx.QueryRowContext(ctx, s.sql(`SELECT customer_count FROM {groups} WHERE id = ? FOR UPDATE`), groupID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return customergroup.NotFoundError(groupID)
+	}
+	return err
+}
+
+// members returns which of ids are members of the group. It is a plain (non-locking) read:
+// called after lockGroup in the store's own transaction, its snapshot starts after the lock
+// was granted and nobody else can change the group's members until COMMIT.
+func (d mysql) members(ctx context.Context, s *Store, tx querier, groupID string, ids []string) (map[string]struct{}, error) {
+	a := s.args()
+	query := "SELECT customer_id FROM " + s.t.members + " WHERE group_id = " + a.add(groupID) + " AND " + d.in(a, "customer_id", ids)
+	found, err := s.strings(ctx, tx, query, a.vals...)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[string]struct{}, len(found))
+	for _, id := range found {
+		set[id] = struct{}{}
+	}
+	return set, nil
+}
+
+// addMembers, in one transaction: lock the group row; per batch, read which ids are members
+// and insert the others in one multi-row INSERT; add the number inserted to customer_count.
+func (d mysql) addMembers(ctx context.Context, s *Store, groupID string, ids []string, at time.Time, by string) ([]string, error) {
+	at = at.UTC()
+	var done []string
+	err := s.inTx(ctx, "add members", func(tx querier) error {
+		if err := d.lockGroup(ctx, s, tx, groupID); err != nil {
+			return err
+		}
+		done = make([]string, 0, min(len(ids), 1024))
+		for _, batch := range chunks(ids, s.batchSize) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			existing, err := d.members(ctx, s, tx, groupID, batch)
+			if err != nil {
+				return err
+			}
+			var b strings.Builder
+			b.WriteString("INSERT INTO " + s.t.members + " (group_id, customer_id, added_at, added_by) VALUES ")
+			vals := make([]any, 0, 4*(len(batch)-len(existing)))
+			n := 0
+			for _, id := range batch {
+				if _, ok := existing[id]; ok {
+					continue
+				}
+				if n > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(?, ?, ?, ?)")
+				vals = append(vals, groupID, id, at, by)
+				done = append(done, id)
+				n++
+			}
+			if n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+				return err
+			}
+		}
+		return d.addCount(ctx, s, tx, groupID, len(done))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// removeMembers, in one transaction: lock the group row; per batch, read which ids are
+// members and delete exactly those; subtract the number deleted from customer_count.
+func (d mysql) removeMembers(ctx context.Context, s *Store, groupID string, ids []string) ([]string, error) {
+	var done []string
+	err := s.inTx(ctx, "remove members", func(tx querier) error {
+		if err := d.lockGroup(ctx, s, tx, groupID); err != nil {
+			return err
+		}
+		done = make([]string, 0, min(len(ids), 1024))
+		for _, batch := range chunks(ids, s.batchSize) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			existing, err := d.members(ctx, s, tx, groupID, batch)
+			if err != nil {
+				return err
+			}
+			if len(existing) == 0 {
+				continue
+			}
+			gone := make([]string, 0, len(existing))
+			for _, id := range batch {
+				if _, ok := existing[id]; ok {
+					gone = append(gone, id)
+				}
+			}
+			a := s.args()
+			query := "DELETE FROM " + s.t.members + " WHERE group_id = " + a.add(groupID) + " AND " + d.in(a, "customer_id", gone)
+			if err := d.deleteExactly(ctx, tx, len(gone), query, a.vals...); err != nil {
+				return err
+			}
+			done = append(done, gone...)
+		}
+		return d.addCount(ctx, s, tx, groupID, -len(done))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// deleteExactly runs a DELETE that must remove want rows. Fewer means the snapshot the rows
+// were read from is older than the lock (a host's REPEATABLE READ transaction): a conflict,
+// since the count would go wrong.
+func (mysql) deleteExactly(ctx context.Context, tx querier, want int, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n != int64(want) {
+		return &transientError{fmt.Errorf("sqlstore: deleted %d memberships, expected %d: %w", n, want, customergroup.ErrConflict)}
+	}
+	return nil
+}
+
+func (mysql) addCount(ctx context.Context, s *Store, tx querier, groupID string, delta int) error {
+	if delta == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, s.sql(`UPDATE {groups} SET customer_count = customer_count + ? WHERE id = ?`), delta, groupID)
+	return err
+}
+
+// forgetCustomer reads the customer's groups; when there are any, it locks them in id order
+// in one transaction, reads the memberships again under the locks, deletes them and
+// decrements those groups' counts.
+func (d mysql) forgetCustomer(ctx context.Context, s *Store, customerID string) ([]string, error) {
+	var ids []string
+	err := s.do(ctx, "forget customer", func(q querier) error {
+		var err error
+		ids, err = s.strings(ctx, q, s.sql(`SELECT group_id FROM {members} WHERE customer_id = ? ORDER BY group_id`), customerID)
+		return err
+	})
+	if err != nil || len(ids) == 0 {
+		return ids, err
+	}
+	err = s.inTx(ctx, "forget customer", func(tx querier) error {
+		a := s.args()
+		locked, err := s.strings(ctx, tx, "SELECT id FROM "+s.t.groups+" WHERE "+d.in(a, "id", ids)+" ORDER BY id FOR UPDATE", a.vals...)
+		if err != nil || len(locked) == 0 {
+			ids = []string{}
+			return err
+		}
+		a = s.args()
+		ids, err = s.strings(ctx, tx, "SELECT group_id FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", locked), a.vals...)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		a = s.args()
+		if err := d.deleteExactly(ctx, tx, len(ids), "DELETE FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", ids), a.vals...); err != nil {
+			return err
+		}
+		a = s.args()
+		_, err = tx.ExecContext(ctx, "UPDATE "+s.t.groups+" SET customer_count = customer_count - 1 WHERE "+d.in(a, "id", ids), a.vals...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+func (mysql) migrationsTable() string {
+	return `CREATE TABLE IF NOT EXISTS {migrations} (
+	version INT NOT NULL PRIMARY KEY,
+	name VARCHAR(255) NOT NULL,
+	applied_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB`
+}
+
+// mysqlMigrateLock names the GET_LOCK lock of Migrate (the same for every table prefix).
+const mysqlMigrateLock = "customergroup.sqlstore.migrate"
+
+// migrate takes a named lock (GET_LOCK) on a connection of its own, so that concurrent Migrate
+// calls run one after the other, then applies the pending migrations statement by statement.
+// MySQL commits each DDL statement by itself, so the schema's statements are written to be
+// run again safely (CREATE TABLE IF NOT EXISTS, indexes inside CREATE TABLE), and a migration
+// is recorded after its statements ran.
+func (d mysql) migrate(ctx context.Context, s *Store, all []migration) error {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, 600)`, mysqlMigrateLock).Scan(&got); err != nil {
+		return err
+	}
+	if got.Int64 != 1 {
+		return errors.New("timed out waiting for the migration lock " + mysqlMigrateLock)
+	}
+	defer conn.ExecContext(context.Background(), `DO RELEASE_LOCK(?)`, mysqlMigrateLock)
+	if _, err := conn.ExecContext(ctx, s.sql(d.migrationsTable())); err != nil {
+		return err
+	}
+	pending, err := s.pending(ctx, conn, all)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if err := s.apply(ctx, conn, m); err != nil {
+			if m.optional && ctx.Err() == nil {
+				continue
+			}
+			return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+		}
+	}
+	return nil
+}

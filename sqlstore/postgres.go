@@ -1,0 +1,248 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"hash/fnv"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/b02aa859/customergroup"
+)
+
+// postgres is the PostgreSQL dialect, through pgx's database/sql driver. Id lists travel as
+// one text[] parameter (pgx encodes a []string natively), so a batch is one statement of
+// fixed text whatever its size.
+type postgres struct{}
+
+func (postgres) defaultBatchSize() int { return 50_000 }
+func (postgres) maxBatchSize() int     { return 1_000_000 }
+
+func (postgres) timeArg(t time.Time) any { return t.UTC() }
+
+func (postgres) in(a *args, col string, vals []string) string {
+	return col + " = ANY(" + a.add(vals) + "::text[])"
+}
+
+func (postgres) contains(a *args, col, s string) string {
+	// A pg_trgm GIN index on name_key serves this when the optional migration made it.
+	return col + " LIKE " + a.add(likeContains(s)) + " ESCAPE '!'"
+}
+
+// classify reads pgconn.PgError by its SQLSTATE (the SQLState method), and the name of the
+// violated constraint from its ConstraintName field, read by reflection so that this package
+// does not import pgconn.
+func (postgres) classify(err error) failKind {
+	kind := failOther
+	errorChain(err, func(e error) bool {
+		pe, ok := e.(interface{ SQLState() string })
+		if !ok {
+			return true
+		}
+		switch code := pe.SQLState(); {
+		case code == "23505": // unique_violation
+			kind = failDuplicate
+			if f, ok := structField(e, "PgError", "ConstraintName"); ok && f.Kind() == reflect.String {
+				switch name := f.String(); {
+				case strings.HasSuffix(name, "customer_groups_pkey"):
+					kind = failDuplicateID
+				case strings.HasSuffix(name, "customer_groups_name_key"):
+					kind = failDuplicateName
+				}
+			}
+		case code == "40001", code == "40P01", code == "55P03": // serialization_failure, deadlock_detected, lock_not_available
+			kind = failTransient
+		case code == "57014": // query_canceled
+			kind = failCanceled
+		case code == "22001", code == "22021", code == "54000": // string_data_right_truncation, character_not_in_repertoire, program_limit_exceeded
+			kind = failInvalid
+		}
+		return false
+	})
+	return kind
+}
+
+// addMembers runs one statement per batch: it locks the group row (FOR UPDATE), inserts the
+// batch from unnest($4) skipping existing members (ON CONFLICT DO NOTHING), adds the number
+// inserted to customer_count and returns the inserted ids. A single statement is atomic, so a
+// batch that fits WithBatchSize needs no transaction: one round trip in all. Larger ones run
+// their statements in one transaction.
+func (p postgres) addMembers(ctx context.Context, s *Store, groupID string, ids []string, at time.Time, by string) ([]string, error) {
+	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = ? FOR UPDATE),
+ins AS (
+	INSERT INTO {members} (group_id, customer_id, added_at, added_by)
+	SELECT g.id, x, ?, ? FROM g CROSS JOIN unnest(?::text[]) AS x
+	ON CONFLICT DO NOTHING
+	RETURNING customer_id),
+upd AS (
+	UPDATE {groups} SET customer_count = customer_count + (SELECT count(*) FROM ins)
+	WHERE id = (SELECT id FROM g) AND (SELECT count(*) FROM ins) > 0)
+SELECT g.id, ins.customer_id FROM (SELECT 1) AS one LEFT JOIN g ON true LEFT JOIN ins ON true`
+	return p.batches(ctx, s, "add members", groupID, ids, func(ctx context.Context, q querier, batch []string) ([]string, error) {
+		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, at.UTC(), by, batch)
+	})
+}
+
+// removeMembers is addMembers' mirror: per batch one statement that locks the group row,
+// deletes the batch's members (customer_id = ANY($2)), subtracts the number deleted from
+// customer_count and returns the deleted ids.
+func (p postgres) removeMembers(ctx context.Context, s *Store, groupID string, ids []string) ([]string, error) {
+	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = ? FOR UPDATE),
+del AS (
+	DELETE FROM {members} WHERE group_id = (SELECT id FROM g) AND customer_id = ANY(?::text[])
+	RETURNING customer_id),
+upd AS (
+	UPDATE {groups} SET customer_count = customer_count - (SELECT count(*) FROM del)
+	WHERE id = (SELECT id FROM g) AND (SELECT count(*) FROM del) > 0)
+SELECT g.id, del.customer_id FROM (SELECT 1) AS one LEFT JOIN g ON true LEFT JOIN del ON true`
+	return p.batches(ctx, s, "remove members", groupID, ids, func(ctx context.Context, q querier, batch []string) ([]string, error) {
+		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, batch)
+	})
+}
+
+// batches runs one statement per batch of ids: alone when there is one batch, else all in one
+// transaction. It returns the ids the statements reported, in input order.
+func (postgres) batches(ctx context.Context, s *Store, op, groupID string, ids []string, run func(ctx context.Context, q querier, batch []string) ([]string, error)) ([]string, error) {
+	parts := chunks(ids, s.batchSize)
+	var done []string
+	body := func(q querier) error {
+		done = make([]string, 0, min(len(ids), 1024))
+		for _, batch := range parts {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			got, err := run(ctx, q, batch)
+			if err != nil {
+				return err
+			}
+			done = append(done, inInputOrder(batch, got)...)
+		}
+		return nil
+	}
+	var err error
+	if len(parts) == 1 {
+		err = s.do(ctx, op, body)
+	} else {
+		err = s.inTx(ctx, op, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// lockedBatch runs one of the statements above. Its first column is the group id (NULL when
+// there is no such group), its second the id of a changed membership (NULL when none).
+func (postgres) lockedBatch(ctx context.Context, q querier, stmt, groupID string, args ...any) ([]string, error) {
+	var batch []string
+	if len(args) > 0 {
+		batch, _ = args[len(args)-1].([]string)
+	}
+	rows, err := q.QueryContext(ctx, stmt, append([]any{groupID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := false
+	got := make([]string, 0, min(len(batch), 1024))
+	for rows.Next() {
+		var g, id sql.NullString
+		if err := rows.Scan(&g, &id); err != nil {
+			return nil, err
+		}
+		found = found || g.Valid
+		if id.Valid {
+			got = append(got, id.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, customergroup.NotFoundError(groupID)
+	}
+	return got, nil
+}
+
+// forgetCustomer is one statement: it locks the customer's groups in id order (so that two
+// of them cannot deadlock), deletes the memberships and decrements those groups' counts.
+func (postgres) forgetCustomer(ctx context.Context, s *Store, customerID string) ([]string, error) {
+	const stmt = `WITH l AS (
+	SELECT id FROM {groups} WHERE id IN (SELECT group_id FROM {members} WHERE customer_id = ?)
+	ORDER BY id FOR UPDATE),
+del AS (
+	DELETE FROM {members} WHERE customer_id = ? AND group_id IN (SELECT id FROM l)
+	RETURNING group_id),
+upd AS (
+	UPDATE {groups} SET customer_count = customer_count - 1 WHERE id IN (SELECT group_id FROM del))
+SELECT group_id FROM del ORDER BY group_id`
+	var ids []string
+	err := s.do(ctx, "forget customer", func(q querier) error {
+		var err error
+		ids, err = s.strings(ctx, q, s.sql(stmt), customerID, customerID)
+		return err
+	})
+	return ids, err
+}
+
+func (postgres) migrationsTable() string {
+	return `CREATE TABLE IF NOT EXISTS {migrations} (
+	version integer PRIMARY KEY,
+	name text NOT NULL,
+	applied_at timestamptz NOT NULL DEFAULT now())`
+}
+
+// migrate runs every pending migration in one transaction that holds a transaction-level
+// advisory lock, so concurrent Migrate calls run one after the other and the later ones find
+// nothing to do. PostgreSQL's DDL is transactional: a failed migration leaves no trace. An
+// optional migration runs under a savepoint and is skipped (and tried again by the next
+// Migrate) when it fails, for example when the role may not create the pg_trgm extension.
+func (p postgres) migrate(ctx context.Context, s *Store, all []migration) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, migrateLockKey()); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.sql(p.migrationsTable())); err != nil {
+		return err
+	}
+	pending, err := s.pending(ctx, tx, all)
+	if err != nil {
+		return err
+	}
+	for _, m := range pending {
+		if m.optional {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT customergroup_optional`); err != nil {
+				return err
+			}
+		}
+		if err := s.apply(ctx, tx, m); err != nil {
+			if !m.optional || ctx.Err() != nil {
+				return fmt.Errorf("migration %04d_%s: %w", m.version, m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT customergroup_optional`); err != nil {
+				return err
+			}
+			continue
+		}
+		if m.optional {
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT customergroup_optional`); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// migrateLockKey is the advisory lock of Migrate. It is the same for every table prefix, so
+// that migrations of several stores in one database (and their CREATE EXTENSION) serialize.
+func migrateLockKey() int64 {
+	h := fnv.New64a()
+	h.Write([]byte("github.com/b02aa859/customergroup/sqlstore.Migrate"))
+	return int64(h.Sum64())
+}
