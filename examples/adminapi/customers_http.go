@@ -182,7 +182,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
 	if err := noIfMatch(r); err != nil {
 		return err
 	}
-	sel, err := a.postParams(r, customerSchema)
+	sel, err := a.fieldsOnly(r, customerSchema)
 	if err != nil {
 		return err
 	}
@@ -221,7 +221,7 @@ func (a *API) createCustomer(w http.ResponseWriter, r *http.Request) error {
 
 // GET /admin/customers/{id}
 func (a *API) getCustomer(w http.ResponseWriter, r *http.Request) error {
-	sel, err := a.postParams(r, customerSchema)
+	sel, err := a.fieldsOnly(r, customerSchema)
 	if err != nil {
 		return err
 	}
@@ -277,7 +277,7 @@ func (a *API) batchCustomerGroups(w http.ResponseWriter, r *http.Request) error 
 	if err := noIfMatch(r); err != nil {
 		return err
 	}
-	sel, err := a.postParams(r, customerSchema)
+	sel, err := a.fieldsOnly(r, customerSchema)
 	if err != nil {
 		return err
 	}

@@ -250,7 +250,7 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) error {
 	if err := noIfMatch(r); err != nil {
 		return err
 	}
-	sel, err := a.postParams(r, groupSchema)
+	sel, err := a.fieldsOnly(r, groupSchema)
 	if err != nil {
 		return err
 	}
@@ -276,8 +276,8 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) error {
 	return a.writeGroup(w, r, g, sel)
 }
 
-// postParams reads the query of a POST that answers an object: fields only.
-func (a *API) postParams(r *http.Request, sc *schema) (*selection, error) {
+// fieldsOnly reads the query of a route that answers one object: fields, nothing else.
+func (a *API) fieldsOnly(r *http.Request, sc *schema) (*selection, error) {
 	p, err := parseParams(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func (a *API) postParams(r *http.Request, sc *schema) (*selection, error) {
 
 // GET /admin/customer-groups/{id}
 func (a *API) getGroup(w http.ResponseWriter, r *http.Request) error {
-	sel, err := a.postParams(r, groupSchema)
+	sel, err := a.fieldsOnly(r, groupSchema)
 	if err != nil {
 		return err
 	}
@@ -314,7 +314,7 @@ const maxUpdateAttempts = 16
 // writer got in between, so concurrent edits of different keys are both kept. With If-Match,
 // the update applies only to that version of the group, and answers 412 otherwise.
 func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) error {
-	sel, err := a.postParams(r, groupSchema)
+	sel, err := a.fieldsOnly(r, groupSchema)
 	if err != nil {
 		return err
 	}
@@ -443,7 +443,7 @@ func (a *API) batchGroupCustomers(w http.ResponseWriter, r *http.Request) error 
 	if err := noIfMatch(r); err != nil {
 		return err
 	}
-	sel, err := a.postParams(r, groupSchema)
+	sel, err := a.fieldsOnly(r, groupSchema)
 	if err != nil {
 		return err
 	}

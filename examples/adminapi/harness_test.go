@@ -47,13 +47,18 @@ func (c *stepClock) now() time.Time {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessOn(t, memstore.New(), newMemCustomers())
+}
+
+// newHarnessOn is the harness over a store and customers table of the caller's.
+func newHarnessOn(t *testing.T, store customergroup.Store, customers customerStore) *harness {
+	t.Helper()
 	clock := &stepClock{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
-	customers := newMemCustomers()
 	require.NoError(t, seedCustomers(context.Background(), customers, clock.now()))
 	tk, err := parseTokens([]string{"alice=" + aliceSecret, "bob=" + bobSecret})
 	require.NoError(t, err)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := newService(memstore.New(), customers, log, customergroup.WithClock(clock.now))
+	svc := newService(store, customers, log, customergroup.WithClock(clock.now))
 	api := newAPI(svc, customers, tk, log)
 	api.now = clock.now
 	srv := httptest.NewServer(api.Handler())
