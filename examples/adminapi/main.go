@@ -47,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	seed := fs.Bool("seed", true, "add the demo customers (cus_demo_…) when they are missing")
 	logFormat := fs.String("log-format", "text", "request log format: text or json")
 	maxBody := fs.Int64("max-body", DefaultMaxBody, "largest request body, in bytes")
+	drop := fs.Bool("drop-tables", false, "drop every table under -table-prefix in -db, and exit (for CI clean-up)")
 	var tokenSpecs stringList
 	fs.Var(&tokenSpecs, "token", "an API token, name=secret (repeatable); the name is the actor stamped on changes. Also ADMINAPI_TOKENS=name=secret,…")
 	if err := fs.Parse(args); err != nil {
@@ -63,6 +64,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("-log-format %q: want text or json", *logFormat)
 	}
 	log := slog.New(handler)
+
+	if *drop {
+		if *dsn == "memory" || *dsn == "mem" {
+			return errors.New("-drop-tables is for SQL databases")
+		}
+		db, dialect, describe, err := openDB(*dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		n, err := dropTables(ctx, db, dialect, *prefix)
+		if err != nil {
+			return err
+		}
+		log.Info("dropped tables", "db", describe, "table_prefix", *prefix, "tables", n)
+		return nil
+	}
 
 	if env := getenv("ADMINAPI_TOKENS"); env != "" {
 		tokenSpecs = append(tokenSpecs, strings.Split(env, ",")...)
