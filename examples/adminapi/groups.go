@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -368,13 +369,30 @@ func (a *API) updateGroup(w http.ResponseWriter, r *http.Request) error {
 				return preconditionFailed(id, now.Version)
 			}
 			if attempt < maxUpdateAttempts {
-				continue // another writer got in between: merge again onto what it wrote
+				// Another writer got in between: wait a little (racers spread out), then merge
+				// again onto what it wrote.
+				if err := pause(ctx, attempt); err != nil {
+					return err
+				}
+				continue
 			}
 		}
 		if err != nil {
 			return groupError(err, id, strings.TrimSpace(name))
 		}
 		return a.writeGroup(w, r, g, sel)
+	}
+}
+
+// pause waits a short random time that grows with attempt, or until ctx ends.
+func pause(ctx context.Context, attempt int) error {
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(time.Millisecond) << min(attempt, 5))))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

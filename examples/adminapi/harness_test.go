@@ -31,6 +31,25 @@ type harness struct {
 	t   *testing.T
 	srv *httptest.Server
 	api *API
+	log *syncBuffer // the server's log
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 type stepClock struct {
@@ -57,13 +76,14 @@ func newHarnessOn(t *testing.T, store customergroup.Store, customers customerSto
 	require.NoError(t, seedCustomers(context.Background(), customers, clock.now()))
 	tk, err := parseTokens([]string{"alice=" + aliceSecret, "bob=" + bobSecret})
 	require.NoError(t, err)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	svc := newService(store, customers, log, customergroup.WithClock(clock.now))
 	api := newAPI(svc, customers, tk, log)
 	api.now = clock.now
 	srv := httptest.NewServer(api.Handler())
 	t.Cleanup(srv.Close)
-	return &harness{t: t, srv: srv, api: api}
+	return &harness{t: t, srv: srv, api: api, log: logs}
 }
 
 // on returns h reporting to t, for subtests.
