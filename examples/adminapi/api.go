@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -223,9 +224,10 @@ func parseIfMatch(r *http.Request) ifMatch {
 				im.any = true
 				continue
 			}
-			var n int64
 			if len(t) >= 3 && t[0] == '"' && t[len(t)-1] == '"' {
-				if _, err := fmt.Sscanf(t[1:len(t)-1], "%d", &n); err == nil && fmt.Sprintf(`"%d"`, n) == t {
+				v := t[1 : len(t)-1]
+				// Only the tags etag writes: canonical decimal versions.
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == v {
 					im.versions = append(im.versions, n)
 				}
 			}

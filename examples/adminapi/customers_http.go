@@ -108,7 +108,11 @@ func (a *API) listCustomers(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if f.IDs != nil {
-			members = slices.DeleteFunc(members, func(id string) bool { return !slices.Contains(f.IDs, id) })
+			wanted := make(map[string]bool, len(f.IDs))
+			for _, id := range f.IDs {
+				wanted[id] = true
+			}
+			members = slices.DeleteFunc(members, func(id string) bool { return !wanted[id] })
 		}
 		f.IDs = members
 	}
