@@ -28,6 +28,15 @@ for arg in "$@"; do
 	esac
 done
 
+if [[ $require_postgres -eq 1 && -z "${CUSTOMERGROUP_POSTGRES_DSN:-}" ]]; then
+	echo "ci.sh: --require-postgres, but CUSTOMERGROUP_POSTGRES_DSN is not set" >&2
+	exit 1
+fi
+if [[ $require_mysql -eq 1 && -z "${CUSTOMERGROUP_MYSQL_DSN:-}" ]]; then
+	echo "ci.sh: --require-mysql, but CUSTOMERGROUP_MYSQL_DSN is not set" >&2
+	exit 1
+fi
+
 for tool in go node npm; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "ci.sh: $tool is needed" >&2
