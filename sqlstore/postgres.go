@@ -66,44 +66,56 @@ func (postgres) classify(err error) failKind {
 
 // addMembers runs one statement per batch: it locks the group row (FOR UPDATE), inserts the
 // batch from unnest($4) skipping existing members (ON CONFLICT DO NOTHING), adds the number
-// inserted to customer_count and returns the inserted ids. A single statement is atomic, so a
-// batch that fits WithBatchSize needs no transaction: one round trip in all. Larger ones run
-// their statements in one transaction.
+// inserted to customer_count, and returns that number with the ids it skipped (usually few:
+// sending back the skipped ids rather than the inserted ones keeps a large fresh batch from
+// streaming back to the client). A single statement is atomic, so a batch that fits
+// WithBatchSize needs no transaction: one round trip in all. Larger ones run their
+// statements in one transaction.
 func (p postgres) addMembers(ctx context.Context, s *Store, groupID string, ids []string, at time.Time, by string) ([]string, error) {
-	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = ? FOR UPDATE),
+	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = $1 FOR UPDATE),
 ins AS (
 	INSERT INTO {members} (group_id, customer_id, added_at, added_by)
-	SELECT g.id, x, ?, ? FROM g CROSS JOIN unnest(?::text[]) AS x
+	SELECT g.id, x, $2, $3 FROM g CROSS JOIN unnest($4::text[]) AS x
 	ON CONFLICT DO NOTHING
 	RETURNING customer_id),
+n AS (SELECT count(*) AS n FROM ins),
 upd AS (
-	UPDATE {groups} SET customer_count = customer_count + (SELECT count(*) FROM ins)
-	WHERE id = (SELECT id FROM g) AND (SELECT count(*) FROM ins) > 0)
-SELECT g.id, ins.customer_id FROM (SELECT 1) AS one LEFT JOIN g ON true LEFT JOIN ins ON true`
+	UPDATE {groups} SET customer_count = customer_count + (SELECT n FROM n)
+	WHERE id = (SELECT id FROM g) AND (SELECT n FROM n) > 0)
+SELECT g.id, n.n, skipped.x FROM (SELECT 1) AS one
+LEFT JOIN g ON true
+CROSS JOIN n
+LEFT JOIN (SELECT x FROM unnest($4::text[]) AS x
+	WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.customer_id = x)) AS skipped ON g.id IS NOT NULL`
 	return p.batches(ctx, s, "add members", groupID, ids, func(ctx context.Context, q querier, batch []string) ([]string, error) {
-		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, at.UTC(), by, batch)
+		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, batch, groupID, at.UTC(), by, batch)
 	})
 }
 
 // removeMembers is addMembers' mirror: per batch one statement that locks the group row,
 // deletes the batch's members (customer_id = ANY($2)), subtracts the number deleted from
-// customer_count and returns the deleted ids.
+// customer_count, and returns that number with the ids that were not members.
 func (p postgres) removeMembers(ctx context.Context, s *Store, groupID string, ids []string) ([]string, error) {
-	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = ? FOR UPDATE),
+	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = $1 FOR UPDATE),
 del AS (
-	DELETE FROM {members} WHERE group_id = (SELECT id FROM g) AND customer_id = ANY(?::text[])
+	DELETE FROM {members} WHERE group_id = (SELECT id FROM g) AND customer_id = ANY($2::text[])
 	RETURNING customer_id),
+n AS (SELECT count(*) AS n FROM del),
 upd AS (
-	UPDATE {groups} SET customer_count = customer_count - (SELECT count(*) FROM del)
-	WHERE id = (SELECT id FROM g) AND (SELECT count(*) FROM del) > 0)
-SELECT g.id, del.customer_id FROM (SELECT 1) AS one LEFT JOIN g ON true LEFT JOIN del ON true`
+	UPDATE {groups} SET customer_count = customer_count - (SELECT n FROM n)
+	WHERE id = (SELECT id FROM g) AND (SELECT n FROM n) > 0)
+SELECT g.id, n.n, skipped.x FROM (SELECT 1) AS one
+LEFT JOIN g ON true
+CROSS JOIN n
+LEFT JOIN (SELECT x FROM unnest($2::text[]) AS x
+	WHERE NOT EXISTS (SELECT 1 FROM del WHERE del.customer_id = x)) AS skipped ON g.id IS NOT NULL`
 	return p.batches(ctx, s, "remove members", groupID, ids, func(ctx context.Context, q querier, batch []string) ([]string, error) {
-		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, batch)
+		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, batch, groupID, batch)
 	})
 }
 
 // batches runs one statement per batch of ids: alone when there is one batch, else all in one
-// transaction. It returns the ids the statements reported, in input order.
+// transaction. It returns the ids the statements changed, in input order.
 func (postgres) batches(ctx context.Context, s *Store, op, groupID string, ids []string, run func(ctx context.Context, q querier, batch []string) ([]string, error)) ([]string, error) {
 	parts := chunks(ids, s.batchSize)
 	var done []string
@@ -117,7 +129,7 @@ func (postgres) batches(ctx context.Context, s *Store, op, groupID string, ids [
 			if err != nil {
 				return err
 			}
-			done = append(done, inInputOrder(batch, got)...)
+			done = append(done, got...)
 		}
 		return nil
 	}
@@ -133,28 +145,29 @@ func (postgres) batches(ctx context.Context, s *Store, op, groupID string, ids [
 	return done, nil
 }
 
-// lockedBatch runs one of the statements above. Its first column is the group id (NULL when
-// there is no such group), its second the id of a changed membership (NULL when none).
-func (postgres) lockedBatch(ctx context.Context, q querier, stmt, groupID string, args ...any) ([]string, error) {
-	var batch []string
-	if len(args) > 0 {
-		batch, _ = args[len(args)-1].([]string)
-	}
-	rows, err := q.QueryContext(ctx, stmt, append([]any{groupID}, args...)...)
+// lockedBatch runs one of the statements above and returns the ids of batch it changed, in
+// batch order. The statement's rows carry the group id (NULL when there is no such group),
+// the number of memberships changed, and one id of batch it did not change (NULL when none).
+func (postgres) lockedBatch(ctx context.Context, q querier, stmt, groupID string, batch []string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, stmt, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	found := false
-	got := make([]string, 0, min(len(batch), 1024))
+	var changed int64
+	var skipped map[string]struct{}
 	for rows.Next() {
 		var g, id sql.NullString
-		if err := rows.Scan(&g, &id); err != nil {
+		if err := rows.Scan(&g, &changed, &id); err != nil {
 			return nil, err
 		}
 		found = found || g.Valid
 		if id.Valid {
-			got = append(got, id.String)
+			if skipped == nil {
+				skipped = make(map[string]struct{})
+			}
+			skipped[id.String] = struct{}{}
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -163,7 +176,19 @@ func (postgres) lockedBatch(ctx context.Context, q querier, stmt, groupID string
 	if !found {
 		return nil, customergroup.NotFoundError(groupID)
 	}
-	return got, nil
+	if len(skipped) == 0 && changed == int64(len(batch)) {
+		return batch, nil
+	}
+	out := make([]string, 0, changed)
+	for _, id := range batch {
+		if _, ok := skipped[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	if len(out) != int(changed) {
+		return nil, fmt.Errorf("sqlstore: the database changed %d memberships of a batch but skipped %d of %d ids", changed, len(skipped), len(batch))
+	}
+	return out, nil
 }
 
 // forgetCustomer is one statement: it locks the customer's groups in id order (so that two
