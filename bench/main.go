@@ -51,6 +51,7 @@ type config struct {
 	ops      string
 	keep     bool
 	verbose  bool
+	cpuprof  string
 	sizes    sizes
 	levels   []sizes
 	describe bool
@@ -67,6 +68,7 @@ func run(args []string, out io.Writer) error {
 	fs.StringVar(&c.ops, "ops", "", "run only the operations whose name contains one of these comma-separated words (case-insensitive)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the tables (and the SQLite file) at the end")
 	fs.BoolVar(&c.verbose, "v", false, "print progress")
+	fs.StringVar(&c.cpuprof, "cpuprofile", "", "write a CPU profile of the measurements (not of the seeding) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

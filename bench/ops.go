@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
+	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -66,6 +68,17 @@ func runLevel(ctx context.Context, t *target, sz sizes, c config, logf func(stri
 		return lr, fmt.Errorf("seed: %w", err)
 	}
 	lr.rows, lr.trigram = ds.rows, ds.trigram
+	if c.cpuprof != "" {
+		f, err := os.Create(c.cpuprof)
+		if err != nil {
+			return lr, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return lr, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := checkSearch(ctx, t.db, ds); err != nil {
 		return lr, fmt.Errorf("check: %w", err)
 	}

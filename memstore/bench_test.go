@@ -11,16 +11,21 @@ import (
 )
 
 // The memstore benchmarks of BENCHMARKS.md. Each operation runs at 10k, 100k and 1M
-// memberships (groups of 1,000 members, about 5 groups per customer), beside a "raw"
-// baseline: the same lookup on plain Go maps with no locking, validation or copying, so that
-// the library's overhead reads as a ratio within one run.
+// memberships (groups of 1,000 members, about 5 groups per customer, plus memberships/10
+// groups in all and one group with as many members as there are memberships, as in ./bench),
+// beside a "raw" baseline where there is one: the same work on plain Go maps with no locking,
+// validation or copying, so that the library's overhead reads as a ratio within one run.
+//
+//	go test -run '^$' -bench . -benchtime 1s ./memstore/
 
 var scales = []int{10_000, 100_000, 1_000_000}
 
 type fixture struct {
 	svc       *customergroup.Service
-	groups    []string
+	groups    []string // the groups of 1,000 members
 	customers []string
+	big       string   // the group of n members
+	bigIDs    []string // its members, in byte order
 	// the raw baseline: the same data in plain maps
 	rawMembers    map[string]map[string]struct{}
 	rawByCustomer map[string][]string
@@ -67,6 +72,28 @@ func seed(b *testing.B, memberships int) *fixture {
 	}
 	for _, gs := range f.rawByCustomer {
 		slices.Sort(gs)
+	}
+	// memberships/10 groups in all, about 1.6% of them with "vip" in their name
+	for i := nGroups; i < memberships/10; i++ {
+		name := fmt.Sprintf("segment %d", i)
+		if i%64 == 7 {
+			name = fmt.Sprintf("VIP segment %d", i)
+		}
+		if _, err := f.svc.Create(ctx, customergroup.NewGroup{Name: name}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	g, err := f.svc.Create(ctx, customergroup.NewGroup{Name: "big"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f.big = g.ID
+	f.bigIDs = make([]string, memberships)
+	for i := range f.bigIDs {
+		f.bigIDs[i] = fmt.Sprintf("big_%07d", i)
+	}
+	if _, err := f.svc.AddCustomers(ctx, f.big, f.bigIDs); err != nil {
+		b.Fatal(err)
 	}
 	fixtures[memberships] = f
 	return f
@@ -183,24 +210,123 @@ func BenchmarkAddCustomers(b *testing.B) {
 	}
 }
 
-// BenchmarkListCustomers reads a page of 100 members by cursor at depth 0 and at depth 500.
+// BenchmarkListCustomers reads a page of 100 members of the big group (as many members as
+// memberships) by cursor at depth 0 and at half its size.
 func BenchmarkListCustomers(b *testing.B) {
 	ctx := context.Background()
-	f := seed(b, 1_000_000)
-	g := f.groups[0]
-	deep, err := f.svc.ListCustomers(ctx, g, customergroup.MemberQuery{Limit: 500})
-	if err != nil {
-		b.Fatal(err)
+	for _, n := range scales {
+		f := seed(b, n)
+		for _, depth := range []int{0, n / 2} {
+			q := customergroup.MemberQuery{Limit: 100}
+			if depth > 0 {
+				q.After = q.NextCursor(f.big, f.bigIDs[depth-1])
+			}
+			b.Run(fmt.Sprintf("memberships=%d/depth=%d", n, depth), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					p, err := f.svc.ListCustomers(ctx, f.big, q)
+					if err != nil || len(p.Members) != 100 {
+						b.Fatal(len(p.Members), err)
+					}
+				}
+			})
+		}
 	}
-	for _, c := range []struct {
-		name  string
-		after string
-	}{{"depth=0", ""}, {"depth=500", deep.Next}} {
-		b.Run(c.name, func(b *testing.B) {
+}
+
+// BenchmarkGetBig reads the group with as many members as memberships, count included.
+func BenchmarkGetBig(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range scales {
+		f := seed(b, n)
+		b.Run(fmt.Sprintf("memberships=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := f.svc.ListCustomers(ctx, g, customergroup.MemberQuery{Limit: 100, After: c.after}); err != nil {
+				if g, err := f.svc.Get(ctx, f.big); err != nil || g.CustomerCount != n {
+					b.Fatal(g.CustomerCount, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRemoveCustomers removes 100,000 members from one group of a store already holding
+// n memberships (adding them back is outside the timer).
+func BenchmarkRemoveCustomers(b *testing.B) {
+	ctx := context.Background()
+	ids := make([]string, 100_000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("rem_%07d", i)
+	}
+	for _, n := range scales {
+		f := seed(b, n)
+		g, err := f.svc.Create(ctx, customergroup.NewGroup{Name: "bench remove"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("memberships=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				if _, err := f.svc.AddCustomers(ctx, g.ID, ids); err != nil {
 					b.Fatal(err)
+				}
+				b.StartTimer()
+				removed, err := f.svc.RemoveCustomers(ctx, g.ID, ids)
+				if err != nil || removed != len(ids) {
+					b.Fatal(removed, err)
+				}
+			}
+		})
+		if err := f.svc.Delete(ctx, g.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDelete deletes a group of 100,000 members from a store already holding n
+// memberships (creating and filling it is outside the timer).
+func BenchmarkDelete(b *testing.B) {
+	ctx := context.Background()
+	ids := make([]string, 100_000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("del_%07d", i)
+	}
+	for _, n := range scales {
+		f := seed(b, n)
+		b.Run(fmt.Sprintf("memberships=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				g, err := f.svc.Create(ctx, customergroup.NewGroup{Name: "bench delete"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := f.svc.AddCustomers(ctx, g.ID, ids); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := f.svc.Delete(ctx, g.ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkListSearch lists the first 20 groups whose name contains "vip", by name, with the
+// total, among memberships/10 groups (1k, 10k, 100k). memstore filters every group: this one
+// grows with the number of groups by design.
+func BenchmarkListSearch(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range scales {
+		f := seed(b, n)
+		b.Run(fmt.Sprintf("groups=%d", n/10), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := f.svc.List(ctx, customergroup.Query{Search: "vip", Sort: customergroup.SortByName, Limit: 20, CountTotal: true})
+				if err != nil || len(p.Groups) != min(20, p.Total) || p.Total == 0 {
+					b.Fatal(len(p.Groups), err)
 				}
 			}
 		})
