@@ -5,15 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
-
 	"github.com/b02aa859/customergroup"
+	"github.com/b02aa859/customergroup/internal/dbopen"
 	"github.com/b02aa859/customergroup/memstore"
 	"github.com/b02aa859/customergroup/sqlstore"
 )
@@ -43,11 +39,11 @@ func openBackend(ctx context.Context, dsn, prefix string) (*backend, error) {
 		}
 		return &backend{store: memstore.New(), customers: newMemCustomers(), describe: "memory", close: func() error { return nil }}, nil
 	}
-	db, dialect, describe, err := openDB(dsn)
+	db, dialect, describe, err := dbopen.Open(dsn)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("-db: %w", err)
 	}
-	be, err := sqlBackend(ctx, db, dialect, prefix)
+	be, err := sqlBackend(ctx, db, sqlDialect(dialect), prefix)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -74,81 +70,6 @@ func sqlBackend(ctx context.Context, db *sql.DB, dialect sqlDialect, prefix stri
 		return nil, err
 	}
 	return &backend{store: store, customers: customers, db: db, dialect: dialect, close: db.Close}, nil
-}
-
-// openDB opens (without connecting) the SQL database dsn names.
-func openDB(dsn string) (db *sql.DB, dialect sqlDialect, describe string, err error) {
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		db, err := sql.Open("pgx", dsn)
-		return db, dialectPostgres, "postgres " + redactURL(dsn), err
-	case strings.HasPrefix(dsn, "mysql:"):
-		cfg, err := mysqlConfig(dsn)
-		if err != nil {
-			return nil, "", "", err
-		}
-		conn, err := mysql.NewConnector(cfg)
-		if err != nil {
-			return nil, "", "", err
-		}
-		return sql.OpenDB(conn), dialectMySQL, "mysql " + cfg.Addr + "/" + cfg.DBName, nil
-	}
-	path := strings.TrimPrefix(dsn, "sqlite:")
-	if strings.HasPrefix(path, "file:") {
-		db, err := sql.Open("sqlite", path) // the caller's own DSN, pragmas and all
-		return db, dialectSQLite, "sqlite " + path, err
-	}
-	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, "", "", fmt.Errorf("-db %q: not a SQLite file path (for options, give a file: DSN)", dsn)
-	}
-	// busy_timeout: concurrent writers (requests, or other processes) wait for the write lock
-	// instead of failing; WAL: readers do not block the writer.
-	db, err = sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)")
-	return db, dialectSQLite, "sqlite " + path, err
-}
-
-// mysqlConfig reads mysql://user:pass@host:port/db?params or mysql:<go-sql-driver DSN>. Times
-// are read as time.Time in UTC (parseTime, loc), which sqlstore needs.
-func mysqlConfig(dsn string) (*mysql.Config, error) {
-	native := strings.TrimPrefix(dsn, "mysql:")
-	if strings.HasPrefix(dsn, "mysql://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return nil, fmt.Errorf("-db: %w", err)
-		}
-		host := u.Host
-		if u.Port() == "" {
-			host += ":3306"
-		}
-		userinfo := ""
-		if u.User != nil {
-			userinfo = u.User.Username()
-			if p, ok := u.User.Password(); ok {
-				userinfo += ":" + p
-			}
-			userinfo += "@"
-		}
-		native = userinfo + "tcp(" + host + ")/" + strings.TrimPrefix(u.Path, "/")
-		if u.RawQuery != "" {
-			native += "?" + u.RawQuery
-		}
-	}
-	cfg, err := mysql.ParseDSN(native)
-	if err != nil {
-		return nil, fmt.Errorf("-db: %w", err)
-	}
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	return cfg, nil
-}
-
-// redactURL drops the password of a URL, for logs.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // dropTables drops every table whose name starts with prefix, for -drop-tables (CI runs use a

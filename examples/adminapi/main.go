@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/b02aa859/customergroup/internal/dbopen"
 	"io"
 	"log/slog"
 	"net"
@@ -69,12 +70,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		if *dsn == "memory" || *dsn == "mem" {
 			return errors.New("-drop-tables is for SQL databases")
 		}
-		db, dialect, describe, err := openDB(*dsn)
+		db, dialect, describe, err := dbopen.Open(*dsn)
 		if err != nil {
-			return err
+			return fmt.Errorf("-db: %w", err)
 		}
 		defer db.Close()
-		n, err := dropTables(ctx, db, dialect, *prefix)
+		n, err := dropTables(ctx, db, sqlDialect(dialect), *prefix)
 		if err != nil {
 			return err
 		}
