@@ -3,25 +3,42 @@
 // customers, price an order with a group discount, edit metadata as an ordered table, remove
 // customers and delete a group. It prints what happens at each step.
 //
-//	go run ./examples/quickstart
+//	go run ./examples/quickstart                      # a SQLite file in the temp directory
+//	go run ./examples/quickstart -db shop.db          # another SQLite file
+//	go run ./examples/quickstart -db postgres://…     # PostgreSQL
+//	go run ./examples/quickstart -db mysql://…        # MySQL or MariaDB
+//	go run ./examples/quickstart -db memory           # memstore
+//
+// CUSTOMERGROUP_DB sets the default of -db. The groups persist in a database between runs;
+// each run first deletes what an earlier one left.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/b02aa859/customergroup"
+	"github.com/b02aa859/customergroup/internal/dbopen"
 	"github.com/b02aa859/customergroup/memstore"
+	"github.com/b02aa859/customergroup/sqlstore"
 )
 
 func main() {
 	ctx := context.Background()
-	store, closeStore, err := openStore(ctx)
+	def := os.Getenv("CUSTOMERGROUP_DB")
+	if def == "" {
+		def = filepath.Join(os.TempDir(), "customergroup-quickstart.db")
+	}
+	dsn := flag.String("db", def, "where the groups live: a SQLite file path, postgres://…, mysql://…, or memory")
+	flag.Parse()
+	store, closeStore, err := openStore(ctx, *dsn)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
@@ -37,11 +54,27 @@ func main() {
 	}
 }
 
-// openStore chooses where the groups live; everything else works on any Store. It returns
-// the store and a function that releases it.
-func openStore(ctx context.Context) (customergroup.Store, func() error, error) {
-	_ = ctx
-	return memstore.New(), func() error { return nil }, nil
+// openStore opens where the groups live (see the package doc for dsn's forms) and migrates
+// the schema; everything else works on any Store. It returns the store and a function that
+// releases it.
+func openStore(ctx context.Context, dsn string) (customergroup.Store, func() error, error) {
+	if dsn == "memory" {
+		return memstore.New(), func() error { return nil }, nil
+	}
+	db, dialect, describe, err := dbopen.Open(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := sqlstore.New(db, dialect)
+	if err == nil {
+		err = store.Migrate(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, nil, fmt.Errorf("%s: %w", describe, err)
+	}
+	fmt.Printf("store: %s (sqlstore, %s dialect)\n", describe, dialect)
+	return store, db.Close, nil
 }
 
 // newService returns the Service the walk-through uses: it prints every event it is told of.

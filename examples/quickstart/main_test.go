@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,8 +67,31 @@ func TestRunTwiceOnOneStore(t *testing.T) {
 	}
 }
 
-func TestOpenStore(t *testing.T) {
-	store, closeStore, err := openStore(context.Background())
+// TestSQLiteFile runs the walk-through twice on the default store, a SQLite file, as the
+// README's first command does: the second run finds and clears the first one's groups.
+func TestSQLiteFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "quickstart.db")
+	for i := range 2 {
+		store, closeStore, err := openStore(context.Background(), file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out strings.Builder
+		err = run(context.Background(), newService(store, &out), &out)
+		if cerr := closeStore(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			t.Fatalf("run %d: %v\n%s", i+1, err, out.String())
+		}
+		if i == 1 && !strings.Contains(out.String(), "left by an earlier run") {
+			t.Errorf("second run on the file did not find the first one's groups:\n%s", out.String())
+		}
+	}
+}
+
+func TestOpenStoreMemory(t *testing.T) {
+	store, closeStore, err := openStore(context.Background(), "memory")
 	if err != nil {
 		t.Fatal(err)
 	}
