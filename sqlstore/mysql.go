@@ -112,8 +112,11 @@ func (d mysql) members(ctx context.Context, s *Store, tx querier, groupID string
 	return set, nil
 }
 
-// addMembers, in one transaction: lock the group row; per batch, read which ids are members
-// and insert the others in one multi-row INSERT; add the number inserted to customer_count.
+// addMembers, in one transaction: lock the group row; per batch, one multi-row INSERT of the
+// whole batch; add the number inserted to customer_count. When the INSERT fails on a
+// duplicate key (error 1062: some ids are members already), InnoDB has undone that statement
+// only; the batch then reads which ids are members and inserts the others. A batch of new
+// members (the usual case) so costs one statement and no read.
 func (d mysql) addMembers(ctx context.Context, s *Store, groupID string, ids []string, at time.Time, by string) ([]string, error) {
 	at = at.UTC()
 	var done []string
@@ -126,32 +129,31 @@ func (d mysql) addMembers(ctx context.Context, s *Store, groupID string, ids []s
 			if err := ctx.Err(); err != nil {
 				return err
 			}
+			err := d.insert(ctx, s, tx, groupID, batch, at, by)
+			if err == nil {
+				done = append(done, batch...)
+				continue
+			}
+			if d.classify(err) != failDuplicate {
+				return err
+			}
 			existing, err := d.members(ctx, s, tx, groupID, batch)
 			if err != nil {
 				return err
 			}
-			var b strings.Builder
-			b.WriteString("INSERT INTO " + s.t.members + " (group_id, customer_id, added_at, added_by) VALUES ")
-			vals := make([]any, 0, 4*(len(batch)-len(existing)))
-			n := 0
+			fresh := make([]string, 0, len(batch)-len(existing))
 			for _, id := range batch {
-				if _, ok := existing[id]; ok {
-					continue
+				if _, ok := existing[id]; !ok {
+					fresh = append(fresh, id)
 				}
-				if n > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString("(?, ?, ?, ?)")
-				vals = append(vals, groupID, id, at, by)
-				done = append(done, id)
-				n++
 			}
-			if n == 0 {
+			if len(fresh) == 0 {
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, b.String(), vals...); err != nil {
+			if err := d.insert(ctx, s, tx, groupID, fresh, at, by); err != nil {
 				return err
 			}
+			done = append(done, fresh...)
 		}
 		return d.addCount(ctx, s, tx, groupID, len(done))
 	})
@@ -161,8 +163,27 @@ func (d mysql) addMembers(ctx context.Context, s *Store, groupID string, ids []s
 	return done, nil
 }
 
-// removeMembers, in one transaction: lock the group row; per batch, read which ids are
-// members and delete exactly those; subtract the number deleted from customer_count.
+// insert is one multi-row INSERT of memberships (four placeholders a row).
+func (mysql) insert(ctx context.Context, s *Store, tx querier, groupID string, ids []string, at time.Time, by string) error {
+	var b strings.Builder
+	b.Grow(80 + 14*len(ids))
+	b.WriteString("INSERT INTO " + s.t.members + " (group_id, customer_id, added_at, added_by) VALUES ")
+	vals := make([]any, 0, 4*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?)")
+		vals = append(vals, groupID, id, at, by)
+	}
+	_, err := tx.ExecContext(ctx, b.String(), vals...)
+	return err
+}
+
+// removeMembers, in one transaction: lock the group row; per batch, under a savepoint, one
+// DELETE of the whole batch: when it removed every id (the usual case) the batch is done;
+// otherwise the savepoint is rolled back, the batch reads which ids are members and deletes
+// exactly those. Then subtract the number deleted from customer_count.
 func (d mysql) removeMembers(ctx context.Context, s *Store, groupID string, ids []string) ([]string, error) {
 	var done []string
 	err := s.inTx(ctx, "remove members", func(tx querier) error {
@@ -172,6 +193,20 @@ func (d mysql) removeMembers(ctx context.Context, s *Store, groupID string, ids 
 		done = make([]string, 0, min(len(ids), 1024))
 		for _, batch := range chunks(ids, s.batchSize) {
 			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT customergroup_remove`); err != nil {
+				return err
+			}
+			n, err := d.delete(ctx, s, tx, groupID, batch)
+			if err != nil {
+				return err
+			}
+			if n == int64(len(batch)) {
+				done = append(done, batch...)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT customergroup_remove`); err != nil {
 				return err
 			}
 			existing, err := d.members(ctx, s, tx, groupID, batch)
@@ -187,10 +222,12 @@ func (d mysql) removeMembers(ctx context.Context, s *Store, groupID string, ids 
 					gone = append(gone, id)
 				}
 			}
-			a := s.args()
-			query := "DELETE FROM " + s.t.members + " WHERE group_id = " + a.add(groupID) + " AND " + d.in(a, "customer_id", gone)
-			if err := d.deleteExactly(ctx, tx, len(gone), query, a.vals...); err != nil {
+			if n, err := d.delete(ctx, s, tx, groupID, gone); err != nil {
 				return err
+			} else if n != int64(len(gone)) {
+				// The rows were read from a snapshot older than the lock (a host's
+				// REPEATABLE READ transaction): the count would go wrong.
+				return &transientError{fmt.Errorf("sqlstore: deleted %d memberships, expected %d: %w", n, len(gone), customergroup.ErrConflict)}
 			}
 			done = append(done, gone...)
 		}
@@ -200,6 +237,17 @@ func (d mysql) removeMembers(ctx context.Context, s *Store, groupID string, ids 
 		return nil, err
 	}
 	return done, nil
+}
+
+// delete deletes the group's memberships of ids and returns how many there were.
+func (d mysql) delete(ctx context.Context, s *Store, tx querier, groupID string, ids []string) (int64, error) {
+	a := s.args()
+	query := "DELETE FROM " + s.t.members + " WHERE group_id = " + a.add(groupID) + " AND " + d.in(a, "customer_id", ids)
+	res, err := tx.ExecContext(ctx, query, a.vals...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // deleteExactly runs a DELETE that must remove want rows. Fewer means the snapshot the rows
