@@ -26,6 +26,9 @@ func scanGroup(sc scanner) (customergroup.CustomerGroup, error) {
 		return g, err
 	}
 	g.CustomerCount = int(count)
+	if md == "{}" { // the usual case, without a JSON decoder
+		return g, nil
+	}
 	if err := g.Metadata.UnmarshalJSON([]byte(md)); err != nil {
 		return g, fmt.Errorf("group %q: stored metadata: %w", g.ID, err)
 	}
@@ -203,7 +206,7 @@ func (s *Store) Groups(ctx context.Context, q customergroup.Query) (customergrou
 	}
 
 	err := s.do(ctx, "list groups", func(db querier) error {
-		page.Groups = page.Groups[:0]
+		page.Groups = make([]customergroup.CustomerGroup, 0, min(limit+1, 128))
 		rows, err := db.QueryContext(ctx, b.String(), a.vals...)
 		if err != nil {
 			return err
@@ -285,8 +288,9 @@ func writeWhere(b *strings.Builder, where []string) {
 	}
 }
 
-// likeContains is the LIKE pattern matching s anywhere, with LIKE's wildcards in s escaped by
-// '!' (ESCAPE '!': unlike a backslash, it means the same in every dialect and SQL mode).
-func likeContains(s string) string {
-	return "%" + strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s) + "%"
+// likeContains is the LIKE pattern matching s anywhere, with LIKE's wildcards and the escape
+// character esc in s escaped by esc.
+func likeContains(s string, esc byte) string {
+	e := string(esc)
+	return "%" + strings.NewReplacer(e, e+e, "%", e+"%", "_", e+"_").Replace(s) + "%"
 }

@@ -38,7 +38,9 @@ func (mysql) in(a *args, col string, vals []string) string {
 }
 
 func (mysql) contains(a *args, col, s string) string {
-	return col + " LIKE " + a.add(likeContains(s)) + " ESCAPE '!'" // VARBINARY: byte-wise
+	// VARBINARY: byte-wise. ESCAPE '!' rather than the default backslash, whose meaning in
+	// a literal depends on the NO_BACKSLASH_ESCAPES SQL mode.
+	return col + " LIKE " + a.add(likeContains(s, '!')) + " ESCAPE '!'"
 }
 
 // MySQL and MariaDB error numbers.

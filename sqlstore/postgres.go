@@ -27,8 +27,10 @@ func (postgres) in(a *args, col string, vals []string) string {
 }
 
 func (postgres) contains(a *args, col, s string) string {
-	// A pg_trgm GIN index on name_key serves this when the optional migration made it.
-	return col + " LIKE " + a.add(likeContains(s)) + " ESCAPE '!'"
+	// A pg_trgm GIN index on name_key serves this when the optional migration made it. The
+	// escape character is LIKE's default, the backslash: an ESCAPE clause would make
+	// PostgreSQL call like_escape on every row of a cached (generic) plan.
+	return col + " LIKE " + a.add(likeContains(s, '\\'))
 }
 
 // classify reads pgconn.PgError by its SQLSTATE (the SQLState method), and the name of the

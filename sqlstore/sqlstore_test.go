@@ -87,7 +87,8 @@ func unusedDB(t *testing.T) *sql.DB {
 }
 
 func TestLikeContainsEscapes(t *testing.T) {
-	require.Equal(t, "%100!% off!_!!x%", likeContains("100% off_!x"))
+	require.Equal(t, "%100!% off!_!!x\\%", likeContains("100% off_!x\\", '!'))
+	require.Equal(t, `%100\% off\_!x\\%`, likeContains(`100% off_!x\`, '\\'))
 }
 
 // TestWithTx runs the store inside the host's transactions: a rolled-back one leaves nothing,
