@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"io/fs"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -186,4 +187,20 @@ func TestMigrateCanceled(t *testing.T) {
 		err = s.Migrate(ctx)
 		require.True(t, errors.Is(err, context.Canceled), "got %v", err)
 	})
+}
+
+// TestReadmeShowsTheSchema keeps the DDL in README.md equal to the schema files.
+func TestReadmeShowsTheSchema(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	for _, d := range []Dialect{Postgres, SQLite, MySQL} {
+		fsys := Schema(d)
+		entries, err := fs.ReadDir(fsys, ".")
+		require.NoError(t, err)
+		for _, e := range entries {
+			b, err := fs.ReadFile(fsys, e.Name())
+			require.NoError(t, err)
+			require.Contains(t, string(readme), strings.TrimRight(string(b), "\n"), "%s/%s is not in README.md", d, e.Name())
+		}
+	}
 }
