@@ -2,8 +2,10 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -281,4 +283,39 @@ func TestCrossProcessDeleteWhileAdding(t *testing.T) {
 		require.NoError(t, err)
 		require.Empty(t, ids)
 	})
+}
+
+// TestSQLiteWithoutTxlockImmediate: the store's write transactions begin with a write, so two
+// pools racing on a file opened without _txlock=immediate (plain deferred BEGIN) still neither
+// fail to upgrade a read lock nor lose counts.
+func TestSQLiteWithoutTxlockImmediate(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "deferred.db")
+	dsn := "file:" + file + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
+	b := backend{SQLite, func(t *testing.T) *sql.DB { return openDB(t, "sqlite", dsn) }}
+	s1, _, svc := twoProcesses(t, b, WithBatchSize(4))
+	ctx := context.Background()
+	g, err := svc[0].Create(ctx, cg.NewGroup{Name: "Deferred"})
+	require.NoError(t, err)
+	errs := race(6, func(i int) error {
+		for r := range 10 {
+			ids := []string{fmt.Sprint("c", (i+r)%7), fmt.Sprint("c", (i*3+r)%7), fmt.Sprint("c", r%5+7)}
+			var err error
+			if (i+r)%3 == 0 {
+				_, err = svc[i%2].RemoveCustomers(ctx, g.ID, ids)
+			} else {
+				_, err = svc[i%2].AddCustomers(ctx, g.ID, ids)
+			}
+			if err == nil && r%4 == 3 {
+				_, err = svc[i%2].ForgetCustomer(ctx, ids[0])
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	requireCountsExact(t, s1)
 }
