@@ -126,6 +126,7 @@ func seed(ctx context.Context, t *target, sz sizes, logf func(string, ...any)) (
 	}
 	actx := customergroup.WithActor(ctx, actor)
 	start := time.Now()
+	logf("tables: %scustomer_groups, %scustomer_group_members", prefix, prefix)
 
 	// The groups that get members go through the library; the others are written by one
 	// multi-row INSERT per 1,000 exactly as CreateGroup writes them (name_key = FoldName(name)).
