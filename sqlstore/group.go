@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -200,9 +201,11 @@ func (s *Store) Groups(ctx context.Context, q customergroup.Query) (customergrou
 	var b strings.Builder
 	b.WriteString("SELECT " + groupColumns + " FROM " + s.t.groups)
 	writeWhere(&b, where)
-	b.WriteString(" ORDER BY " + order + " LIMIT " + a.add(limit+1))
+	// LIMIT and OFFSET are integers of ours, written into the text: a cached plan then knows
+	// them (a LIMIT parameter leaves PostgreSQL's generic plan guessing).
+	b.WriteString(" ORDER BY " + order + " LIMIT " + strconv.Itoa(limit+1))
 	if q.Offset > 0 {
-		b.WriteString(" OFFSET " + a.add(q.Offset))
+		b.WriteString(" OFFSET " + strconv.Itoa(q.Offset))
 	}
 
 	err := s.do(ctx, "list groups", func(db querier) error {
@@ -289,8 +292,16 @@ func writeWhere(b *strings.Builder, where []string) {
 }
 
 // likeContains is the LIKE pattern matching s anywhere, with LIKE's wildcards and the escape
-// character esc in s escaped by esc.
+// character esc ('!' or '\\') in s escaped by esc.
 func likeContains(s string, esc byte) string {
-	e := string(esc)
-	return "%" + strings.NewReplacer(e, e+e, "%", e+"%", "_", e+"_").Replace(s) + "%"
+	r := likeBang
+	if esc == '\\' {
+		r = likeBackslash
+	}
+	return "%" + r.Replace(s) + "%"
 }
+
+var (
+	likeBang      = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	likeBackslash = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+)

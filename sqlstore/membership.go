@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,9 +103,9 @@ func (s *Store) Members(ctx context.Context, groupID string, q customergroup.Mem
 	if after != "" {
 		b.WriteString(" AND customer_id > " + a.add(after))
 	}
-	b.WriteString(" ORDER BY customer_id LIMIT " + a.add(limit+1))
+	b.WriteString(" ORDER BY customer_id LIMIT " + strconv.Itoa(limit+1)) // see Groups
 	if q.Offset > 0 {
-		b.WriteString(" OFFSET " + a.add(q.Offset))
+		b.WriteString(" OFFSET " + strconv.Itoa(q.Offset))
 	}
 
 	page := customergroup.MemberPage{Total: -1}
