@@ -86,7 +86,8 @@
 //
 // Migrate applies the schema and is safe to call at every start, from several processes at
 // once. Hosts with their own migration tool apply Schema(d) (or (*Store).Schema() for a
-// prefix) instead.
+// prefix) instead. Every schema statement says IF NOT EXISTS (left out above), so Migrate
+// also adopts tables created from those files.
 //
 // # Guarantees across processes
 //

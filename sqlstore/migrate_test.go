@@ -204,3 +204,24 @@ func TestReadmeShowsTheSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestMigrateAfterOwnTool: tables created from Schema by a host's own tool are adopted by a
+// later Migrate.
+func TestMigrateAfterOwnTool(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		db := b.open(t)
+		s, err := New(db, b.dialect, WithTablePrefix(uniquePrefix()))
+		require.NoError(t, err)
+		t.Cleanup(func() { dropTables(t, s) })
+		fsys := s.Schema()
+		b0, err := fs.ReadFile(fsys, "0001_init.sql")
+		require.NoError(t, err)
+		for _, stmt := range splitStatements(string(b0)) {
+			_, err := db.ExecContext(ctx, stmt)
+			require.NoError(t, err, stmt)
+		}
+		require.NoError(t, s.Migrate(ctx))
+		require.NoError(t, s.Migrate(ctx))
+	})
+}

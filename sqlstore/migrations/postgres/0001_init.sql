@@ -2,7 +2,7 @@
 -- Ids, customer ids and name keys use COLLATE "C": they compare and sort byte by byte.
 -- metadata is text holding the ordered JSON object of Metadata.MarshalJSON (jsonb would
 -- reorder its keys). customer_count is kept exact by every membership change.
-CREATE TABLE {prefix}customer_groups (
+CREATE TABLE IF NOT EXISTS {prefix}customer_groups (
     id             text COLLATE "C" NOT NULL,
     name           text NOT NULL,
     name_key       text COLLATE "C" NOT NULL,
@@ -16,11 +16,11 @@ CREATE TABLE {prefix}customer_groups (
     CONSTRAINT {prefix}customer_groups_name_key UNIQUE (name_key)
 );
 
-CREATE INDEX {prefix}customer_groups_created_idx ON {prefix}customer_groups (created_at, id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_groups_created_idx ON {prefix}customer_groups (created_at, id);
 
-CREATE INDEX {prefix}customer_groups_updated_idx ON {prefix}customer_groups (updated_at, id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_groups_updated_idx ON {prefix}customer_groups (updated_at, id);
 
-CREATE TABLE {prefix}customer_group_members (
+CREATE TABLE IF NOT EXISTS {prefix}customer_group_members (
     group_id    text COLLATE "C" NOT NULL,
     customer_id text COLLATE "C" NOT NULL,
     added_at    timestamptz NOT NULL,
@@ -28,4 +28,4 @@ CREATE TABLE {prefix}customer_group_members (
     CONSTRAINT {prefix}customer_group_members_pkey PRIMARY KEY (group_id, customer_id)
 );
 
-CREATE INDEX {prefix}customer_group_members_customer_idx ON {prefix}customer_group_members (customer_id, group_id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_group_members_customer_idx ON {prefix}customer_group_members (customer_id, group_id);

@@ -2,4 +2,4 @@
 -- and tries it again next time, when the role may not create the pg_trgm extension.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 
-CREATE INDEX {prefix}customer_groups_name_trgm_idx ON {prefix}customer_groups USING gin (name_key gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS {prefix}customer_groups_name_trgm_idx ON {prefix}customer_groups USING gin (name_key gin_trgm_ops);

@@ -2,7 +2,7 @@
 -- Text compares with BINARY collation: byte by byte. Times are INTEGER Unix microseconds,
 -- UTC. metadata is the ordered JSON object of Metadata.MarshalJSON. customer_count is kept
 -- exact by every membership change.
-CREATE TABLE {prefix}customer_groups (
+CREATE TABLE IF NOT EXISTS {prefix}customer_groups (
     id             TEXT NOT NULL PRIMARY KEY,
     name           TEXT NOT NULL,
     name_key       TEXT NOT NULL,
@@ -14,13 +14,13 @@ CREATE TABLE {prefix}customer_groups (
     version        INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 
-CREATE UNIQUE INDEX {prefix}customer_groups_name_key ON {prefix}customer_groups (name_key);
+CREATE UNIQUE INDEX IF NOT EXISTS {prefix}customer_groups_name_key ON {prefix}customer_groups (name_key);
 
-CREATE INDEX {prefix}customer_groups_created_idx ON {prefix}customer_groups (created_at, id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_groups_created_idx ON {prefix}customer_groups (created_at, id);
 
-CREATE INDEX {prefix}customer_groups_updated_idx ON {prefix}customer_groups (updated_at, id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_groups_updated_idx ON {prefix}customer_groups (updated_at, id);
 
-CREATE TABLE {prefix}customer_group_members (
+CREATE TABLE IF NOT EXISTS {prefix}customer_group_members (
     group_id    TEXT NOT NULL,
     customer_id TEXT NOT NULL,
     added_at    INTEGER NOT NULL,
@@ -28,4 +28,4 @@ CREATE TABLE {prefix}customer_group_members (
     PRIMARY KEY (group_id, customer_id)
 ) WITHOUT ROWID, STRICT;
 
-CREATE INDEX {prefix}customer_group_members_customer_idx ON {prefix}customer_group_members (customer_id, group_id);
+CREATE INDEX IF NOT EXISTS {prefix}customer_group_members_customer_idx ON {prefix}customer_group_members (customer_id, group_id);
