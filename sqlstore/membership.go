@@ -43,21 +43,30 @@ func (s *Store) AddMembers(ctx context.Context, groupID string, customerIDs []st
 	if len(customerIDs) == 0 {
 		return []string{}, s.do(ctx, "add members", func(q querier) error { return s.groupExists(ctx, q, groupID) })
 	}
-	done, err := s.d.addMembers(ctx, s, groupID, sortedIDs(customerIDs), addedAt, addedBy)
+	work, copied := sortedIDs(customerIDs)
+	done, err := s.d.addMembers(ctx, s, groupID, work, addedAt, addedBy)
 	if err != nil {
 		return nil, err
 	}
-	return inInputOrder(customerIDs, done), nil
+	if copied {
+		return inFirstSeenOrder(customerIDs, done), nil
+	}
+	return done, nil
 }
 
-// sortedIDs returns ids in byte order (a sorted copy unless they already are). Batches write
-// in key order, so each statement touches neighbouring index pages instead of random ones: on
-// a million ids, several times faster on every database.
-func sortedIDs(ids []string) []string {
-	if slices.IsSorted(ids) {
-		return ids
+// sortedIDs returns ids in byte order without duplicates, and whether that is a copy (it is
+// ids itself when they already are). Batches write in key order, so each statement touches
+// neighbouring index pages instead of random ones: on a million ids, several times faster on
+// every database. (The Service passes no duplicates; a direct caller's are dropped here.)
+func sortedIDs(ids []string) (sorted []string, copied bool) {
+	strict := true
+	for i := 1; i < len(ids) && strict; i++ {
+		strict = ids[i-1] < ids[i]
 	}
-	return slices.Sorted(slices.Values(ids))
+	if strict {
+		return ids, false
+	}
+	return slices.Compact(slices.Sorted(slices.Values(ids))), true
 }
 
 // RemoveMembers removes customerIDs from the group under a lock on the group row, in
@@ -66,11 +75,15 @@ func (s *Store) RemoveMembers(ctx context.Context, groupID string, customerIDs [
 	if len(customerIDs) == 0 {
 		return []string{}, s.do(ctx, "remove members", func(q querier) error { return s.groupExists(ctx, q, groupID) })
 	}
-	done, err := s.d.removeMembers(ctx, s, groupID, sortedIDs(customerIDs))
+	work, copied := sortedIDs(customerIDs)
+	done, err := s.d.removeMembers(ctx, s, groupID, work)
 	if err != nil {
 		return nil, err
 	}
-	return inInputOrder(customerIDs, done), nil
+	if copied {
+		return inFirstSeenOrder(customerIDs, done), nil
+	}
+	return done, nil
 }
 
 // ForgetCustomer removes the customer from every group, locking those groups in id order and

@@ -209,3 +209,39 @@ func TestMySQLWithoutParseTime(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, page.Groups, 1)
 }
+
+// TestDirectCallerDuplicates: a caller of the Store itself (not the Service) may repeat ids;
+// each counts once.
+func TestDirectCallerDuplicates(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		s := newStore(t, b.open(t), b.dialect, WithBatchSize(2))
+		now := cg.Timestamp(time.Now())
+		require.NoError(t, s.CreateGroup(ctx, cg.CustomerGroup{ID: "g", Name: "G", CreatedAt: now, UpdatedAt: now, Version: 1}))
+		added, err := s.AddMembers(ctx, "g", []string{"b", "a", "b", "c", "a"}, now, "")
+		require.NoError(t, err)
+		require.Equal(t, []string{"b", "a", "c"}, added)
+		removed, err := s.RemoveMembers(ctx, "g", []string{"c", "c", "x"})
+		require.NoError(t, err)
+		require.Equal(t, []string{"c"}, removed)
+		g, err := s.Group(ctx, "g")
+		require.NoError(t, err)
+		require.Equal(t, 2, g.CustomerCount)
+	})
+}
+
+func TestInInputOrder(t *testing.T) {
+	require.Equal(t, []string{"b", "a"}, inInputOrder([]string{"c", "b", "a"}, []string{"a", "b"}))
+	require.Equal(t, []string{"a", "b"}, inInputOrder([]string{"a", "b", "c"}, []string{"a", "b"}))
+	require.Equal(t, []string{}, inInputOrder([]string{"a"}, nil))
+	require.Equal(t, []string{"b", "a", "c"}, inFirstSeenOrder([]string{"b", "a", "b", "c", "a"}, []string{"a", "b", "c"}))
+	got, copied := sortedIDs([]string{"c", "a", "c"})
+	require.Equal(t, []string{"a", "c"}, got)
+	require.True(t, copied)
+	got, copied = sortedIDs([]string{"a", "a"})
+	require.Equal(t, []string{"a"}, got)
+	require.True(t, copied)
+	got, copied = sortedIDs([]string{"a", "b"})
+	require.Equal(t, []string{"a", "b"}, got)
+	require.False(t, copied)
+}

@@ -300,9 +300,9 @@ func chunks(ids []string, n int) [][]string {
 	return out
 }
 
-// inInputOrder returns the ids of input that are in got, in input order. got is usually
-// already a subsequence of input (the databases return rows in insertion order), which is
-// checked in one pass; otherwise a set sorts it out.
+// inInputOrder returns the ids of input that are in got, in input order, for an input
+// without duplicates. got is usually already a subsequence of input (the databases return
+// rows in insertion order), which is checked in one pass; otherwise a set sorts it out.
 func inInputOrder(input, got []string) []string {
 	if len(got) == 0 {
 		return []string{}
@@ -316,6 +316,12 @@ func inInputOrder(input, got []string) []string {
 	if i == len(got) {
 		return got
 	}
+	return inFirstSeenOrder(input, got)
+}
+
+// inFirstSeenOrder returns the ids of input that are in got, each once, in the order of their
+// first appearance in input.
+func inFirstSeenOrder(input, got []string) []string {
 	set := make(map[string]struct{}, len(got))
 	for _, id := range got {
 		set[id] = struct{}{}
@@ -324,6 +330,7 @@ func inInputOrder(input, got []string) []string {
 	for _, id := range input {
 		if _, ok := set[id]; ok {
 			out = append(out, id)
+			delete(set, id)
 		}
 	}
 	return out
