@@ -14,9 +14,10 @@ import (
 
 // mysql is the MySQL 8 / MariaDB 10.11 dialect, through github.com/go-sql-driver/mysql.
 // Ids and name keys are VARBINARY, so they compare and sort byte by byte with no trailing-space
-// padding; times are DATETIME(6) in UTC. MySQL has no RETURNING, so a batch first reads which
-// of its ids are members (under the group-row lock nobody else changes them), then inserts or
-// deletes exactly the others with placeholders (at most 65,535 per statement).
+// padding; times are DATETIME(6) in UTC. MySQL has no RETURNING: a batch writes all of its
+// ids with placeholders (at most 65,535 per statement), and only when that cannot be all of
+// them (a duplicate key, fewer rows deleted) reads which ids are members, under the group-row
+// lock that keeps everybody else from changing them, and writes exactly the rest.
 type mysql struct{}
 
 func (mysql) defaultBatchSize() int { return 10_000 }
@@ -98,8 +99,10 @@ func (mysql) lockGroup(ctx context.Context, s *Store, tx querier, groupID string
 }
 
 // members returns which of ids are members of the group. It is a plain (non-locking) read:
-// called after lockGroup in the store's own transaction, its snapshot starts after the lock
-// was granted and nobody else can change the group's members until COMMIT.
+// the first plain read of the store's own transaction, after lockGroup, so its snapshot
+// starts after the lock was granted, and nobody else can change the group's members until
+// COMMIT. (Locking reads would also take gap locks, which deadlock inserts into neighbouring
+// groups.)
 func (d mysql) members(ctx context.Context, s *Store, tx querier, groupID string, ids []string) (map[string]struct{}, error) {
 	a := s.args()
 	query := "SELECT customer_id FROM " + s.t.members + " WHERE group_id = " + a.add(groupID) + " AND " + d.in(a, "customer_id", ids)
