@@ -26,6 +26,14 @@ var (
 	// ErrUnknownCustomer: the host's customer check (WithCustomerCheck) does not know some
 	// of the ids; the error is an *UnknownCustomerError naming them. Nothing was added.
 	ErrUnknownCustomer = errors.New("customergroup: unknown customer")
+	// ErrUnavailable: the store could not do the operation for a reason outside the input —
+	// the database is down or unreachable, the connection broke, the schema is missing. The
+	// store's own error stays reachable with errors.As/Unwrap for logs. Every store operation
+	// is atomic, so the change was either made whole or not at all; only when the link broke
+	// during the commit itself is it unknown which. Retrying is safe: AddCustomers,
+	// RemoveCustomers and ForgetCustomer are idempotent, a repeated Create gives ErrNameTaken
+	// or ErrIDTaken, a repeated Delete ErrNotFound, and Update with IfVersion ErrConflict.
+	ErrUnavailable = errors.New("customergroup: store unavailable")
 )
 
 // ValidationError reports input that was refused: which field and what is wrong with it.

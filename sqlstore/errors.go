@@ -14,7 +14,7 @@ import (
 type failKind int
 
 const (
-	failOther         failKind = iota // not understood: returned wrapped as it is
+	failOther         failKind = iota // not understood: ErrUnavailable, wrapping the driver's error
 	failDuplicateID                   // the groups primary key: ErrIDTaken
 	failDuplicateName                 // the unique name_key index: ErrNameTaken
 	failDuplicate                     // a unique violation the driver does not name (MySQL)
@@ -33,6 +33,7 @@ func (e *transientError) Unwrap() error { return e.err }
 var sentinels = []error{
 	customergroup.ErrNotFound, customergroup.ErrNameTaken, customergroup.ErrIDTaken,
 	customergroup.ErrConflict, customergroup.ErrInvalid, customergroup.ErrUnknownCustomer,
+	customergroup.ErrUnavailable,
 }
 
 func isSentinel(err error) bool {
@@ -71,7 +72,7 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	case failInvalid:
 		return fmt.Errorf("sqlstore: %s: %w", op, &customergroup.ValidationError{Field: "input", Problem: "refused by the database: " + err.Error()})
 	}
-	return fmt.Errorf("sqlstore: %s: %w", op, err)
+	return fmt.Errorf("sqlstore: %s: %w: %w", op, customergroup.ErrUnavailable, err)
 }
 
 // errorChain yields err and every error it wraps, depth first.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,24 @@ func TestInInputOrder(t *testing.T) {
 	got, copied = sortedIDs([]string{"a", "b"})
 	require.Equal(t, []string{"a", "b"}, got)
 	require.False(t, copied)
+}
+
+// A failure outside the input (the database gone, the schema missing) is ErrUnavailable, with
+// the driver's error still reachable, never a bare driver error.
+func TestUnavailable(t *testing.T) {
+	ctx := context.Background()
+	file := filepath.Join(t.TempDir(), "unavailable.db")
+
+	db := openDB(t, "sqlite", sqliteDSN(file))
+	s, err := New(db, SQLite)
+	require.NoError(t, err)
+	_, err = s.Group(ctx, "g1") // no Migrate: the tables are missing
+	require.ErrorIs(t, err, cg.ErrUnavailable)
+	require.NotErrorIs(t, err, cg.ErrNotFound)
+
+	require.NoError(t, s.Migrate(ctx))
+	require.NoError(t, db.Close())
+	_, err = cg.New(s).AddCustomers(ctx, "g1", []string{"c1"})
+	require.ErrorIs(t, err, cg.ErrUnavailable)
+	require.ErrorContains(t, err, "database is closed", "the driver's error stays in the chain")
 }
