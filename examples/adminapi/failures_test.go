@@ -73,4 +73,12 @@ func TestFailures(t *testing.T) {
 	// A deadline: 503.
 	store.groupErr = fmt.Errorf("query: %w", context.DeadlineExceeded)
 	h.call("GET", path, nil).requireError(http.StatusServiceUnavailable, "unknown_error")
+
+	// The database down: 503 with Retry-After, the driver's words only in the log.
+	store.groupErr = fmt.Errorf("sqlstore: group: %w: %w", customergroup.ErrUnavailable, errors.New("dial tcp 10.0.0.7:5432: connection refused"))
+	r = h.call("GET", path, nil)
+	r.requireError(http.StatusServiceUnavailable, "unknown_error", "retry")
+	require.Equal(t, "1", r.Header.Get("Retry-After"))
+	require.NotContains(t, string(r.Body), "10.0.0.7")
+	require.Contains(t, h.log.String(), "connection refused")
 }

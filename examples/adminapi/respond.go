@@ -100,6 +100,10 @@ func (a *API) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		case errors.Is(err, context.DeadlineExceeded):
 			a.log.ErrorContext(r.Context(), "request timed out", "err", err)
 			ae = &apiError{Status: http.StatusServiceUnavailable, Type: typeUnknown, Message: "The request took too long; retry it."}
+		case errors.Is(err, customergroup.ErrUnavailable):
+			a.log.ErrorContext(r.Context(), "store unavailable", "err", err)
+			w.Header().Set("Retry-After", "1")
+			ae = &apiError{Status: http.StatusServiceUnavailable, Type: typeUnknown, Message: "The database is unavailable; retry it."}
 		default:
 			a.log.ErrorContext(r.Context(), "internal error", "err", err)
 			ae = &apiError{Status: http.StatusInternalServerError, Type: typeUnknown, Message: "An unknown error occurred."}
