@@ -32,9 +32,11 @@
 // # Errors
 //
 // Every error is one of ErrNotFound, ErrNameTaken, ErrIDTaken, ErrConflict, ErrInvalid (a
-// *ValidationError naming the field) or ErrUnknownCustomer (an *UnknownCustomerError naming
-// the ids), wrapped with context, or the context's own error. Nothing is stored when a
-// method returns an error.
+// *ValidationError naming the field), ErrUnknownCustomer (an *UnknownCustomerError naming
+// the ids) or ErrUnavailable (the store failed for a reason outside the input), wrapped with
+// context, or the context's own error. Every operation is atomic: after an error nothing of
+// it is stored, except that when the link to a database broke during the commit itself the
+// outcome is unknown (see ErrUnavailable: retrying is safe).
 //
 // # Events
 //

@@ -576,6 +576,9 @@ func FuzzCursor(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, after, groupID, id, name string, micros, micros2 int64, sortSel byte, desc bool,
 		search, customerID string, mutAt uint16, mutTo byte) {
+		// Genuine groups have storable times (the years 1 to 9999); cursors outside them are
+		// refused, which step 1 covers.
+		micros, micros2 = fzStorableMicros(micros), fzStorableMicros(micros2)
 		// 1. An arbitrary string as a cursor: never a panic; ErrInvalid unless it is a
 		// genuine cursor of the query.
 		sort := fzSorts[int(sortSel)%len(fzSorts)]
@@ -716,6 +719,17 @@ func fzClean(s string) string {
 		}
 		return r
 	}, strings.ToValidUTF8(s, ""))
+}
+
+// fzStorableMicros maps any int64 into the Unix microseconds of the years 1 to 9999.
+func fzStorableMicros(us int64) int64 {
+	lo := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
+	hi := time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC).UnixMicro()
+	if us >= lo && us <= hi {
+		return us
+	}
+	span := uint64(hi - lo + 1)
+	return lo + int64(uint64(us)%span)
 }
 
 func fzSamePosition(a, b cg.Position) bool {

@@ -131,6 +131,11 @@ func (q Query) Normalize() (Query, error) {
 		if !f.r.To.IsZero() {
 			f.r.To = ceilMicro(f.r.To)
 		}
+		for _, t := range []time.Time{f.r.From, f.r.To} {
+			if !t.IsZero() && !storableTime(t) {
+				return q, invalid(f.name, "%s is outside the years 1 to 9999", t.Format(time.RFC3339Nano))
+			}
+		}
 		if !f.r.From.IsZero() && !f.r.To.IsZero() && f.r.From.After(f.r.To) {
 			return q, invalid(f.name, "From %s is after To %s", f.r.From.Format(time.RFC3339Nano), f.r.To.Format(time.RFC3339Nano))
 		}
@@ -141,6 +146,13 @@ func (q Query) Normalize() (Query, error) {
 		}
 	}
 	return q, nil
+}
+
+// storableTime reports whether every store can hold and compare t: MySQL's DATETIME and its
+// driver take the years 1 to 9999, SQLite's Unix microseconds overflow beyond ±292,277.
+func storableTime(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
 }
 
 // ceilMicro is t in UTC rounded up to the microsecond.
@@ -264,7 +276,7 @@ func (q Query) Position() (Position, error) {
 		return Position{Name: key, ID: id}, nil
 	}
 	us, err := strconv.ParseInt(key, 10, 64)
-	if err != nil {
+	if err != nil || !storableTime(time.UnixMicro(us)) {
 		return Position{}, invalid("after", "is not a cursor of this query")
 	}
 	return Position{Time: time.UnixMicro(us).UTC(), ID: id}, nil

@@ -244,8 +244,8 @@ func customerIDs(ids []string) ([]string, error) {
 	seen := make(map[string]struct{}, len(ids))
 	out := make([]string, 0, len(ids))
 	for i, id := range ids {
-		if err := ValidateID(fmt.Sprintf("customerIDs[%d]", i), id); err != nil {
-			return nil, err
+		if ValidateID("", id) != nil { // name the field only on failure: no Sprintf per id
+			return nil, ValidateID(fmt.Sprintf("customerIDs[%d]", i), id)
 		}
 		if _, dup := seen[id]; dup {
 			continue

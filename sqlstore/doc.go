@@ -147,11 +147,14 @@
 // error number (1062 duplicate, 1213 deadlock, 1205 lock wait timeout). MySQL's error names
 // no index but in its text, so CreateGroup looks the id up after a 1062; its *MySQLError
 // offers the number only as a field, which is read by reflection (importing the driver's
-// package for the type would register the driver). Deadlocks, serialization failures and a
-// busy SQLite database are ErrConflict; the store runs its own transactions again (up to 5
-// times) before it returns that. Values the database refuses as too long are ErrInvalid. When
-// ctx is done, the error is ctx.Err(). An error the store cannot classify (a lost connection,
-// a missing table) is returned wrapped, with the driver's error reachable by errors.As.
+// package for the type would register the driver). Deadlocks and serialization failures (and
+// SQLite's BUSY_SNAPSHOT, BUSY_RECOVERY and LOCKED) are ErrConflict; the store runs its own
+// transactions again (up to 5 times) before it returns that. A lock wait that timed out
+// (PostgreSQL 55P03, MySQL 1205, plain SQLite BUSY after busy_timeout) is ErrUnavailable and
+// is not run again: the database has already waited as long as it was told to. Values the
+// database refuses (too long, bad encoding, a time out of range) are ErrInvalid. When ctx is
+// done, the error is ctx.Err(). An error the store cannot classify (a lost connection, a
+// missing table) is ErrUnavailable, with the driver's error reachable by errors.As.
 //
 // # Transactions
 //

@@ -18,7 +18,8 @@ const (
 	failDuplicateID                   // the groups primary key: ErrIDTaken
 	failDuplicateName                 // the unique name_key index: ErrNameTaken
 	failDuplicate                     // a unique violation the driver does not name (MySQL)
-	failTransient                     // deadlock, serialization failure, busy: run again
+	failTransient                     // deadlock, serialization failure: run again
+	failLockTimeout                   // the database already waited its lock timeout: ErrUnavailable, no retry
 	failInvalid                       // a value the database refused (too long, bad encoding)
 	failCanceled                      // the statement was canceled
 )
@@ -69,6 +70,8 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 		return fmt.Errorf("sqlstore: %s: %w", op, customergroup.ErrNameTaken)
 	case failDuplicate, failTransient:
 		return &transientError{fmt.Errorf("sqlstore: %s: %w: %w", op, customergroup.ErrConflict, err)}
+	case failLockTimeout:
+		return fmt.Errorf("sqlstore: %s: %w: lock wait timed out: %w", op, customergroup.ErrUnavailable, err)
 	case failInvalid:
 		return fmt.Errorf("sqlstore: %s: %w", op, &customergroup.ValidationError{Field: "input", Problem: "refused by the database: " + err.Error()})
 	}

@@ -76,11 +76,16 @@ func (s *Store) CreateGroup(ctx context.Context, g customergroup.CustomerGroup) 
 	return s.do(ctx, "create group", func(q querier) error {
 		_, err := q.ExecContext(ctx, s.sql(`INSERT INTO {groups} (`+groupColumns+`, name_key) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`),
 			g.ID, g.Name, string(md), g.CreatedBy, s.d.timeArg(g.CreatedAt), s.d.timeArg(g.UpdatedAt), g.Version, customergroup.FoldName(g.Name))
-		if err == nil || s.d.classify(err) != failDuplicate {
+		if err == nil {
+			return nil
+		}
+		// MySQL does not say which unique index refused the row, and SQLite checks the
+		// name_key index before the primary key: the id decides, as on PostgreSQL (which
+		// checks the primary key first, and whose failed statement would abort a WithTx
+		// transaction, so it is not asked again).
+		if k := s.d.classify(err); k != failDuplicate && (k != failDuplicateName || s.dialect != SQLite) {
 			return err
 		}
-		// The driver does not say which unique index refused the row (MySQL): the id
-		// decides, as it does on the other dialects, where the primary key is checked first.
 		if s.groupExists(ctx, q, g.ID) == nil {
 			return fmt.Errorf("sqlstore: create group: id %q: %w", g.ID, customergroup.ErrIDTaken)
 		}

@@ -75,8 +75,10 @@ func (mysql) classify(err error) failKind {
 		switch n {
 		case mysqlDupEntry:
 			kind = failDuplicate // the error does not name the index but in its text
-		case mysqlDeadlock, mysqlLockWaitTimeout:
+		case mysqlDeadlock:
 			kind = failTransient
+		case mysqlLockWaitTimeout:
+			kind = failLockTimeout
 		case mysqlDataTooLong, mysqlBadString:
 			kind = failInvalid
 		case mysqlQueryInterrupted, mysqlStatementTimeout, mariadbStatementTime:

@@ -54,11 +54,13 @@ func (postgres) classify(err error) failKind {
 					kind = failDuplicateName
 				}
 			}
-		case code == "40001", code == "40P01", code == "55P03": // serialization_failure, deadlock_detected, lock_not_available
+		case code == "40001", code == "40P01": // serialization_failure, deadlock_detected
 			kind = failTransient
+		case code == "55P03": // lock_not_available (lock_timeout)
+			kind = failLockTimeout
 		case code == "57014": // query_canceled
 			kind = failCanceled
-		case code == "22001", code == "22021", code == "54000": // string_data_right_truncation, character_not_in_repertoire, program_limit_exceeded
+		case code == "22001", code == "22008", code == "22021", code == "54000": // string_data_right_truncation, character_not_in_repertoire, program_limit_exceeded
 			kind = failInvalid
 		}
 		return false

@@ -59,7 +59,9 @@ func (sqlite) classify(err error) failKind {
 			kind = failDuplicateID // the only primary key a statement can hit: groups.id
 		case code == sqliteConstraintUnique:
 			kind = failDuplicateName // the only other unique index: groups.name_key
-		case code&0xff == sqliteBusy, code&0xff == sqliteLocked:
+		case code == sqliteBusy: // busy_timeout has elapsed
+			kind = failLockTimeout
+		case code&0xff == sqliteBusy, code&0xff == sqliteLocked: // BUSY_SNAPSHOT, BUSY_RECOVERY, LOCKED
 			kind = failTransient
 		case code&0xff == sqliteInterrupt:
 			kind = failCanceled

@@ -48,11 +48,12 @@ func TestFailTranslatesDriverErrors(t *testing.T) {
 		{Postgres, &PgError{Code: "40P01"}, cg.ErrConflict},
 		{Postgres, &PgError{Code: "22001"}, cg.ErrInvalid},
 		{MySQL, &MySQLError{Number: 1213}, cg.ErrConflict},
-		{MySQL, &MySQLError{Number: 1205}, cg.ErrConflict},
+		{MySQL, &MySQLError{Number: 1205}, cg.ErrUnavailable}, // lock wait timeout: already waited, no retry
 		{MySQL, &MySQLError{Number: 1406}, cg.ErrInvalid},
 		{SQLite, &sqliteError{1555}, cg.ErrIDTaken},
 		{SQLite, &sqliteError{2067}, cg.ErrNameTaken},
-		{SQLite, &sqliteError{5}, cg.ErrConflict},
+		{SQLite, &sqliteError{5}, cg.ErrUnavailable}, // busy_timeout elapsed: already waited, no retry
+		{Postgres, &PgError{Code: "55P03"}, cg.ErrUnavailable},
 		{SQLite, &sqliteError{517}, cg.ErrConflict}, // SQLITE_BUSY_SNAPSHOT
 		{SQLite, &sqliteError{18}, cg.ErrInvalid},
 	}

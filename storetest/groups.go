@@ -62,6 +62,16 @@ func createTests() []testCase {
 			// The refused name is still free.
 			h.createWith(cg.NewGroup{ID: "other", Name: "Second"})
 		}},
+		{"IDTakenWinsOverNameTaken", func(t *testing.T, h *harness) {
+			// Re-running an import: the id and the name are both taken. The id decides, so
+			// the importer learns the group is already there, on every store.
+			h.createWith(cg.NewGroup{ID: "dup", Name: "Gold"})
+			before := h.snapshot()
+			_, err := h.svc.Create(h.ctx, cg.NewGroup{ID: "dup", Name: "GOLD"})
+			require.ErrorIs(t, err, cg.ErrIDTaken)
+			require.NotErrorIs(t, err, cg.ErrNameTaken)
+			h.requireUnchanged(before)
+		}},
 		{"DuplicateNameIsErrNameTaken", func(t *testing.T, h *harness) {
 			h.create("Gold")
 			before := h.snapshot()

@@ -151,12 +151,23 @@ func listTests() []testCase {
 				{cg.TimeRange{From: at[1].Add(time.Microsecond), To: at[3].Add(time.Microsecond)}, ids[2:4]},
 				{cg.TimeRange{From: at[1].In(zone), To: at[3].In(zone)}, ids[1:3]}, // the same instants in another zone
 				{cg.TimeRange{From: at[3].Add(time.Hour)}, nil},
+				{cg.TimeRange{From: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)}, ids},
 			} {
 				want := c.want
 				if want == nil {
 					want = []string{}
 				}
 				require.Equal(t, want, h.listIDs(cg.Query{Created: c.r}), "Created %s – %s", fmtTime(c.r.From), fmtTime(c.r.To))
+			}
+			// Bounds no store can hold are the caller's mistake (ErrInvalid), never a store
+			// failure nor a silently wrong answer.
+			for _, r := range []cg.TimeRange{
+				{To: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+				{From: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)},
+				{To: time.Date(300000, 1, 1, 0, 0, 0, 0, time.UTC)},
+			} {
+				_, err := h.svc.List(h.ctx, cg.Query{Created: r})
+				require.ErrorIs(t, err, cg.ErrInvalid, "Created %s – %s", fmtTime(r.From), fmtTime(r.To))
 			}
 		}},
 		{"FilterUpdatedRange", func(t *testing.T, h *harness) {
