@@ -289,9 +289,17 @@ func (q Query) fingerprint() uint64 {
 	if sort == "" {
 		sort = SortByCreatedAt
 	}
-	b, _ := json.Marshal([]any{"groups", strings.TrimSpace(q.Search), q.IDs, q.Names, q.CustomerID, q.CreatedBy,
+	b, _ := json.Marshal([]any{"groups", strings.TrimSpace(q.Search), nonNil(q.IDs), nonNil(q.Names), q.CustomerID, q.CreatedBy,
 		rangeKey(q.Created), rangeKey(q.Updated), sort, q.Desc})
 	return hash64(b)
+}
+
+// nonNil makes a nil and an empty filter list one query: both filter nothing.
+func nonNil(ss []string) []string {
+	if ss == nil {
+		return []string{}
+	}
+	return ss
 }
 
 // rangeKey is r for a fingerprint: each end in microseconds, or nil when open (so an open

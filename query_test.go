@@ -338,3 +338,16 @@ func TestTimeRangeContains(t *testing.T) {
 	is.True(customergroup.TimeRange{}.Contains(time.Time{}))
 	is.True(customergroup.TimeRange{}.Contains(t0))
 }
+
+// A nil and an empty filter list are the same query, so a wrapper that decodes "no ids" as
+// one on the first page and the other on the next keeps its cursor.
+func TestCursorNilAndEmptyFiltersAgree(t *testing.T) {
+	is := is.New(t)
+	g := customergroup.CustomerGroup{ID: "g1", CreatedAt: time.Unix(1700000000, 0).UTC()}
+	cur := customergroup.Query{}.NextCursor(g)
+	_, err := customergroup.Query{IDs: []string{}, Names: []string{}, After: cur}.Normalize()
+	is.NoErr(err)
+	cur = customergroup.Query{IDs: []string{}}.NextCursor(g)
+	_, err = customergroup.Query{After: cur}.Normalize()
+	is.NoErr(err)
+}
