@@ -69,19 +69,31 @@ func (s *Store) Members(ctx context.Context, groupID string, q customergroup.Mem
 	if err != nil {
 		return customergroup.MemberPage{}, err
 	}
-	// The sorted index may need rebuilding, so this takes the write lock.
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	// Pages are read under the read lock from the sorted index; the write lock is taken only
+	// to rebuild that index after the group's members changed.
+	s.mu.RLock()
 	r, ok := s.groups[groupID]
+	if ok && r.sorted == nil {
+		s.mu.RUnlock()
+		s.mu.Lock()
+		if r, ok = s.groups[groupID]; ok && r.sorted == nil {
+			r.sorted = make([]string, 0, len(r.members))
+			for c := range r.members {
+				r.sorted = append(r.sorted, c)
+			}
+			slices.Sort(r.sorted)
+		}
+		s.mu.Unlock()
+		s.mu.RLock()
+		r, ok = s.groups[groupID]
+		if ok && r.sorted == nil { // changed again in between: rebuild again
+			s.mu.RUnlock()
+			return s.Members(ctx, groupID, q)
+		}
+	}
+	defer s.mu.RUnlock()
 	if !ok {
 		return customergroup.MemberPage{}, customergroup.NotFoundError(groupID)
-	}
-	if r.sorted == nil {
-		r.sorted = make([]string, 0, len(r.members))
-		for c := range r.members {
-			r.sorted = append(r.sorted, c)
-		}
-		slices.Sort(r.sorted)
 	}
 	start := min(q.Offset, len(r.sorted))
 	if q.After != "" {
