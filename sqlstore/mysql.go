@@ -296,30 +296,36 @@ func (d mysql) forgetCustomer(ctx context.Context, s *Store, customerID string) 
 	if err != nil || len(ids) == 0 {
 		return ids, err
 	}
+	// The transaction may run again (a deadlock): each run starts from the groups read above
+	// and reports through removed, never by overwriting ids.
+	var removed []string
 	err = s.inTx(ctx, "forget customer", func(tx querier) error {
+		removed = []string{}
 		a := s.args()
 		locked, err := s.strings(ctx, tx, "SELECT id FROM "+s.t.groups+" WHERE "+d.in(a, "id", ids)+" ORDER BY id FOR UPDATE", a.vals...)
 		if err != nil || len(locked) == 0 {
-			ids = []string{}
 			return err
 		}
 		a = s.args()
-		ids, err = s.strings(ctx, tx, "SELECT group_id FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", locked), a.vals...)
-		if err != nil || len(ids) == 0 {
+		in, err := s.strings(ctx, tx, "SELECT group_id FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", locked), a.vals...)
+		if err != nil || len(in) == 0 {
 			return err
 		}
 		a = s.args()
-		if err := d.deleteExactly(ctx, tx, len(ids), "DELETE FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", ids), a.vals...); err != nil {
+		if err := d.deleteExactly(ctx, tx, len(in), "DELETE FROM "+s.t.members+" WHERE customer_id = "+a.add(customerID)+" AND "+d.in(a, "group_id", in), a.vals...); err != nil {
 			return err
 		}
 		a = s.args()
-		_, err = tx.ExecContext(ctx, "UPDATE "+s.t.groups+" SET customer_count = customer_count - 1 WHERE "+d.in(a, "id", ids), a.vals...)
-		return err
+		if _, err := tx.ExecContext(ctx, "UPDATE "+s.t.groups+" SET customer_count = customer_count - 1 WHERE "+d.in(a, "id", in), a.vals...); err != nil {
+			return err
+		}
+		removed = in
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return ids, nil
+	return removed, nil
 }
 
 func (mysql) migrationsTable() string {
