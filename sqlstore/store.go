@@ -48,7 +48,8 @@ type options struct {
 
 // WithTablePrefix puts prefix in front of every table and index name (for example "shop_" for
 // shop_customer_groups). It must be at most MaxTablePrefixLength ASCII letters, digits and
-// underscores, and must not start with a digit; New refuses anything else.
+// underscores, and must not start with a digit; New refuses anything else with a
+// *customergroup.ValidationError (ErrInvalid) naming the field "tablePrefix".
 func WithTablePrefix(prefix string) Option {
 	return func(o *options) { o.prefix = prefix }
 }
@@ -57,7 +58,8 @@ func WithTablePrefix(prefix string) Option {
 // carries (default: 50,000 on PostgreSQL and SQLite, where the ids travel as one array or
 // JSON parameter, and 10,000 on MySQL, where each id is a placeholder). Larger batches are
 // split into several statements inside one transaction. n must be at least 1, and on MySQL at
-// most 16,000 (four placeholders per row, under MySQL's limit of 65,535).
+// most 16,000 (four placeholders per row, under MySQL's limit of 65,535); New refuses anything
+// else with a *customergroup.ValidationError (ErrInvalid) naming the field "batchSize".
 func WithBatchSize(n int) Option {
 	return func(o *options) { o.batchSize = n }
 }
@@ -121,7 +123,8 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 	s.batchSize = s.d.defaultBatchSize()
 	if o.batchSize != 0 {
 		if o.batchSize < 1 || o.batchSize > s.d.maxBatchSize() {
-			return nil, fmt.Errorf("sqlstore: batch size %d is not between 1 and %d", o.batchSize, s.d.maxBatchSize())
+			return nil, &customergroup.ValidationError{Field: "batchSize",
+				Problem: fmt.Sprintf("%d is not between 1 and %d", o.batchSize, s.d.maxBatchSize())}
 		}
 		s.batchSize = o.batchSize
 	}
@@ -130,7 +133,8 @@ func New(db *sql.DB, dialect Dialect, opts ...Option) (*Store, error) {
 
 func validatePrefix(p string) error {
 	if len(p) > MaxTablePrefixLength {
-		return fmt.Errorf("sqlstore: table prefix %q is longer than %d bytes", p, MaxTablePrefixLength)
+		return &customergroup.ValidationError{Field: "tablePrefix",
+			Problem: fmt.Sprintf("%.40q is longer than %d bytes", p, MaxTablePrefixLength)}
 	}
 	for i := 0; i < len(p); i++ {
 		c := p[i]
@@ -138,7 +142,8 @@ func validatePrefix(p string) error {
 		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c == '_':
 		case c >= '0' && c <= '9' && i > 0:
 		default:
-			return fmt.Errorf("sqlstore: table prefix %q may hold only ASCII letters, digits and underscores, and must not start with a digit", p)
+			return &customergroup.ValidationError{Field: "tablePrefix",
+				Problem: fmt.Sprintf("%q may hold only ASCII letters, digits and underscores, and must not start with a digit", p)}
 		}
 	}
 	return nil
