@@ -376,5 +376,11 @@ func decodeCursor(s string, fp uint64) (key, id string, err error) {
 	if json.Unmarshal(body, &p) != nil || p.Q != strconv.FormatUint(fp, 16) {
 		return "", "", bad
 	}
+	// The checksum has no secret, so a client can forge a cursor: its values go to the store
+	// like filter values, and must be text no store refuses (no NUL, no control characters).
+	// Genuine cursors hold only ids and folded names, which never have them.
+	if textProblem(p.K) != "" || textProblem(p.I) != "" {
+		return "", "", bad
+	}
 	return p.K, p.I, nil
 }
