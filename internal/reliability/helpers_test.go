@@ -205,8 +205,12 @@ func newTables(t *testing.T, b backend, db *sql.DB, opts ...sqlstore.Option) *ta
 	t.Cleanup(func() { tb.drop(t) })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	start := time.Now()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Logf("Migrate took %v (it waits for other stores' migrations on this database)", d.Round(time.Millisecond))
 	}
 	return tb
 }
