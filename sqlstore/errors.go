@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
+	"time"
 
 	"github.com/b02aa859/customergroup"
 )
@@ -46,6 +48,9 @@ func isSentinel(err error) bool {
 	return false
 }
 
+// deadlineSlack is how early before ctx's deadline a driver's timeout still counts as it.
+const deadlineSlack = 50 * time.Millisecond
+
 // fail turns err, from a driver or from the store itself, into what a Store returns: ctx's
 // error when ctx is done, the store's own sentinel errors as they are, and driver errors
 // translated by the dialect.
@@ -55,6 +60,12 @@ func (s *Store) fail(ctx context.Context, op string, err error) error {
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	// A driver that gives up on a timer of its own set from ctx's deadline (pgx's dial does)
+	// can fail a moment before ctx itself expires: that timeout is the caller's deadline.
+	var ne net.Error
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < deadlineSlack && errors.As(err, &ne) && ne.Timeout() {
+		return context.DeadlineExceeded
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

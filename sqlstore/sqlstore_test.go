@@ -267,3 +267,25 @@ func TestUnavailable(t *testing.T) {
 	require.ErrorIs(t, err, cg.ErrUnavailable)
 	require.ErrorContains(t, err, "database is closed", "the driver's error stays in the chain")
 }
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "dial tcp 127.0.0.1:5432: i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+// A driver's own timer set from ctx's deadline can fire just before ctx expires: the caller
+// sees its deadline, not ErrUnavailable.
+func TestDriverTimeoutBeforeDeadlineIsDeadline(t *testing.T) {
+	s, err := New(unusedDB(t), Postgres)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	require.ErrorIs(t, s.fail(ctx, "op", fmt.Errorf("connect: %w", timeoutError{})), context.DeadlineExceeded)
+	// Without a deadline, or with one far away, a timeout is the database's own (a connect
+	// timeout in the DSN, say): ErrUnavailable.
+	require.ErrorIs(t, s.fail(context.Background(), "op", timeoutError{}), cg.ErrUnavailable)
+	far, cancelFar := context.WithTimeout(context.Background(), time.Hour)
+	defer cancelFar()
+	require.ErrorIs(t, s.fail(far, "op", timeoutError{}), cg.ErrUnavailable)
+}
