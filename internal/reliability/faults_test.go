@@ -41,8 +41,10 @@ import (
 // that one AddCustomers or RemoveCustomers is many statements in one transaction and the
 // faults land between and inside them.
 func TestFaults(t *testing.T) {
+	t.Parallel() // with TestHostileInput; TestLoad runs alone first, so its ops/s are its own
 	for _, sb := range serverBackends {
 		t.Run(sb.name, func(t *testing.T) {
+			t.Parallel() // two servers: most of the time is spent waiting on them
 			b := sb.get(t)
 			e := newFaultEnv(t, b)
 			sz := faultSizes()

@@ -35,8 +35,10 @@ func TestHostileInput(t *testing.T) {
 		{"postgres", func(t *testing.T) *hostileEnv { return sqlHostileEnv(t, postgresBackend(t)) }},
 		{"mysql", func(t *testing.T) *hostileEnv { return sqlHostileEnv(t, mysqlBackend(t)) }},
 	}
+	t.Parallel()
 	for _, s := range stores {
 		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
 			h := s.open(t)
 			for _, p := range hostilePayloads(h.canary, h.groupsTable()) {
 				t.Run(p.label, func(t *testing.T) { h.tryPayload(t, p.value) })
@@ -367,6 +369,7 @@ func firstDiff(a, b string) string {
 func (h *hostileEnv) attempt(t *testing.T, what string, f func() bool) {
 	t.Helper()
 	stored := false
+	start := time.Now()
 	func() {
 		defer func() {
 			if r := recover(); r != nil {
@@ -375,6 +378,9 @@ func (h *hostileEnv) attempt(t *testing.T, what string, f func() bool) {
 		}()
 		stored = f()
 	}()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Logf("%s took %v", what, d.Round(time.Millisecond))
+	}
 	countHostile(h.name, stored)
 }
 
