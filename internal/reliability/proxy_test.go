@@ -58,7 +58,6 @@ type proxy struct {
 	counted  [2]int64 // bytes forwarded per direction since reset
 	reads    [2][]int // sizes of the reads forwarded per direction since reset
 	armed    *fault
-	fired    int           // faults that fired since the proxy started
 	protocol string        // "postgres" or "mysql": how to read the session id
 	sessions []string      // the server's id of every session the proxy ever opened
 	closed   chan struct{} // closed by close
@@ -98,9 +97,6 @@ func newProxy(t *testing.T, target, protocol string) *proxy {
 
 // addr is the host:port clients dial.
 func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-// port is the port clients dial.
-func (p *proxy) port() int { return p.ln.Addr().(*net.TCPAddr).Port }
 
 func (p *proxy) close() {
 	select {
@@ -198,7 +194,6 @@ func (p *proxy) forward(dir direction, dst net.Conn, b []byte) bool {
 	head := int(f.at - p.counted[dir])
 	p.counted[dir] += int64(head)
 	p.armed = nil
-	p.fired++
 	f.at0 = p.accepted
 	p.mu.Unlock()
 	if head > 0 {
@@ -346,13 +341,6 @@ func (p *proxy) readSessionID(l *link, b []byte) {
 			p.mu.Unlock()
 		}
 	}
-}
-
-// openLinks is the number of links now open.
-func (p *proxy) openLinks() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return len(p.links)
 }
 
 // splitHostPort parses host:port with a numeric port.
