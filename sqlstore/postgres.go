@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"reflect"
@@ -75,7 +76,20 @@ func (postgres) classify(err error) failKind {
 // streaming back to the client). A single statement is atomic, so a batch that fits
 // WithBatchSize needs no transaction: one round trip in all. Larger ones run their
 // statements in one transaction.
+//
+// Outside WithTx, the common case (every id is new) goes first the way of fastBatches: plain
+// INSERTs with no ON CONFLICT and nothing sent back.
 func (p postgres) addMembers(ctx context.Context, s *Store, groupID string, ids []string, at time.Time, by string) ([]string, error) {
+	const fast = `INSERT INTO {members} (group_id, customer_id, added_at, added_by)
+SELECT $1, x, $2, $3 FROM unnest($4::text[]) AS x
+WHERE NOT EXISTS (SELECT 1 FROM {members} m WHERE m.group_id = $1 AND m.customer_id = x)`
+	if ok, err := p.fastBatches(ctx, s, "add members", groupID, ids, 1, func(batch []string) (string, []any) {
+		return s.sql(fast), []any{groupID, at.UTC(), by, batch}
+	}); err != nil {
+		return nil, err
+	} else if ok {
+		return ids, nil
+	}
 	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = $1 FOR UPDATE),
 ins AS (
 	INSERT INTO {members} (group_id, customer_id, added_at, added_by)
@@ -99,7 +113,17 @@ LEFT JOIN (SELECT x FROM unnest($4::text[]) AS x
 // removeMembers is addMembers' mirror: per batch one statement that locks the group row,
 // deletes the batch's members (customer_id = ANY($2)), subtracts the number deleted from
 // customer_count, and returns that number with the ids that were not members.
+// Outside WithTx, the common case (every id is a member) goes first the way of fastBatches.
 func (p postgres) removeMembers(ctx context.Context, s *Store, groupID string, ids []string) ([]string, error) {
+	const fast = `DELETE FROM {members} m USING unnest($2::text[]) AS x
+WHERE m.group_id = $1 AND m.customer_id = x`
+	if ok, err := p.fastBatches(ctx, s, "remove members", groupID, ids, -1, func(batch []string) (string, []any) {
+		return s.sql(fast), []any{groupID, batch}
+	}); err != nil {
+		return nil, err
+	} else if ok {
+		return ids, nil
+	}
 	const stmt = `WITH g AS (SELECT id FROM {groups} WHERE id = $1 FOR UPDATE),
 del AS (
 	DELETE FROM {members} WHERE group_id = (SELECT id FROM g) AND customer_id = ANY($2::text[])
@@ -116,6 +140,66 @@ LEFT JOIN (SELECT x FROM unnest($2::text[]) AS x
 	return p.batches(ctx, s, "remove members", groupID, ids, func(ctx context.Context, q querier, batch []string) ([]string, error) {
 		return p.lockedBatch(ctx, q, s.sql(stmt), groupID, batch, groupID, batch)
 	})
+}
+
+// errNotAll stops fastBatches when a batch changed fewer rows than it has ids.
+var errNotAll = errors.New("sqlstore: some ids were already members, or were not members")
+
+// fastBatches runs addMembers or removeMembers for the common case, every id new (or every
+// id a member), as a hand-written bulk change would: in a READ COMMITTED transaction of its
+// own, SELECT … FOR UPDATE of the group row, one plain statement per batch (no ON CONFLICT,
+// which costs a third more per row, and no RETURNING), one UPDATE of customer_count. Each
+// statement after the lock takes its snapshot once the lock is granted, and every writer of
+// the group's memberships holds that lock until it commits, so NOT EXISTS sees every
+// committed member. When a batch changes fewer rows than it has ids (some were members
+// already, or were not members), or hits a duplicate, the transaction is rolled back and ok
+// is false: the caller runs its general statements, which tell which ids were skipped. With
+// ok true, every id was changed. Inside WithTx (the host's isolation level) it does nothing.
+func (postgres) fastBatches(ctx context.Context, s *Store, op, groupID string, ids []string, sign int, stmt func(batch []string) (string, []any)) (ok bool, err error) {
+	if s.tx != nil {
+		return false, nil
+	}
+	err = s.retry(ctx, op, func() error {
+		tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+		var one int
+		err = tx.QueryRowContext(ctx, s.sql(`SELECT 1 FROM {groups} WHERE id = ? FOR UPDATE`), groupID).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return customergroup.NotFoundError(groupID)
+		}
+		if err != nil {
+			return err
+		}
+		for _, batch := range chunks(ids, s.batchSize) {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			q, args := stmt(batch)
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				if s.d.classify(err) == failDuplicate { // a duplicate id in the input
+					return errNotAll
+				}
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n != int64(len(batch)) {
+				return errNotAll
+			}
+		}
+		if _, err := tx.ExecContext(ctx, s.sql(`UPDATE {groups} SET customer_count = customer_count + ? WHERE id = ?`), sign*len(ids), groupID); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
+	if errors.Is(err, errNotAll) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // batches runs one statement per batch of ids: alone when there is one batch, else all in one
