@@ -104,8 +104,11 @@
 //   - DeleteGroup deletes the group row and then its memberships, in one transaction.
 //
 // Batches of customer ids of any size (a million in one call is tested) move in statements of
-// WithBatchSize ids inside one transaction: on PostgreSQL one INSERT … SELECT FROM
-// unnest($4::text[]) ON CONFLICT DO NOTHING (or DELETE … = ANY($2)) per batch, on SQLite one
+// WithBatchSize ids inside one transaction: on PostgreSQL one plain INSERT … SELECT FROM
+// unnest($4::text[]) WHERE NOT EXISTS (or DELETE … USING unnest($2::text[])) per batch after
+// locking the group row, and, when a batch finds ids that are already members (or are not),
+// again with INSERT … ON CONFLICT DO NOTHING (or DELETE … = ANY($2)) statements that name the
+// skipped ids; on SQLite one
 // INSERT … SELECT FROM json_each(?) ON CONFLICT DO NOTHING RETURNING per batch, on MySQL
 // multi-row INSERTs and IN lists under the placeholder limit. Ids are written in byte order,
 // so that each statement touches neighbouring index pages; results come back in input order.
@@ -122,9 +125,12 @@
 //	Groups           1 (+1 count with CountTotal)    1 (+1)                              1 (+1)
 //	UpdateGroup      1 (+1 when no row matched)      1 (+1)                              1 (+1)
 //	DeleteGroup      BEGIN, 2, COMMIT                BEGIN, 2, COMMIT                    BEGIN, 2, COMMIT
-//	AddMembers       1 if n <= b, else               BEGIN, lock, ceil(n/b),             BEGIN, lock, ceil(n/b) INSERTs (+2 for a
-//	                 BEGIN, ceil(n/b), COMMIT        count, COMMIT                       batch holding members), count, COMMIT
-//	RemoveMembers    as AddMembers                   as AddMembers                       BEGIN, lock, 2 per batch (+3 for a batch
+//	AddMembers       BEGIN, lock, ceil(n/b), count,  BEGIN, lock, ceil(n/b),             BEGIN, lock, ceil(n/b) INSERTs (+2 for a
+//	                 COMMIT; when a batch holds      count, COMMIT                       batch holding members), count, COMMIT
+//	                 members: ROLLBACK, then 1 if
+//	                 n <= b, else BEGIN, ceil(n/b),
+//	                 COMMIT (only these in WithTx)
+//	RemoveMembers    as AddMembers (non-members)     as AddMembers                       BEGIN, lock, 2 per batch (+3 for a batch
 //	                                                                                     holding non-members), count, COMMIT
 //	Members          1 (+1 group row when the page   1 (+1)                              1 (+1)
 //	                 is empty or with CountTotal)
