@@ -187,15 +187,16 @@ func (ds *dataset) ops(t *target) []op {
 	sz := ds.sz
 	at := customergroup.Timestamp(time.Now())
 	actx := func(ctx context.Context) context.Context { return customergroup.WithActor(ctx, actor) }
-	// fresh ids for sample i of a side, so that no sample inserts over the dead rows of another
+	// Fresh ids for each sample of either side, so that no sample inserts over the dead rows
+	// of another. They sort after every earlier sample's, whichever side ran first: a side
+	// whose ids sorted last would always append at the right edge of the indexes (PostgreSQL
+	// takes a fast path there) while the other split pages in the middle.
+	seq := 0
 	newIDs := func(tag string, i int, lib bool) []string {
-		s := 'r'
-		if lib {
-			s = 'l'
-		}
+		seq++
 		ids := make([]string, sz.batch)
 		for j := range ids {
-			ids[j] = fmt.Sprintf("%s%c%03d_%07d", tag, s, i, j)
+			ids[j] = fmt.Sprintf("%s%05d_%07d", tag, seq, j)
 		}
 		return ids
 	}
