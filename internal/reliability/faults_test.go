@@ -2,6 +2,7 @@ package reliability
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -516,18 +517,18 @@ type calibration struct {
 
 // viaProxy returns a proxy to the server, a one-connection pool through it and a Service over
 // the env's tables on that pool. The connection is open (and counted before the reset).
-func (e *faultEnv) viaProxy(t *testing.T) (*proxy, *cg.Service) {
+func (e *faultEnv) viaProxy(t *testing.T) (*proxy, *sql.DB, *cg.Service) {
 	t.Helper()
 	p := newProxy(t, e.b.target(t), e.b.name)
 	db := e.b.openVia(t, p, 1, true)
-	return p, e.service(e.tb.storeOn(t, db, sqlstore.WithBatchSize(faultSizes().batch)))
+	return p, db, e.service(e.tb.storeOn(t, db, sqlstore.WithBatchSize(faultSizes().batch)))
 }
 
 // calibrate runs op once without a fault and records its bytes.
 func (e *faultEnv) calibrate(t *testing.T, op faultOp) calibration {
 	t.Helper()
 	c := e.prepare(t, op)
-	p, svc := e.viaProxy(t)
+	p, _, svc := e.viaProxy(t)
 	p.reset()
 	if err := c.run(context.Background(), svc); err != nil {
 		t.Fatalf("%s without a fault: %v", op.name, err)
@@ -584,7 +585,7 @@ type injection struct {
 // inject runs op with the fault and checks everything the fault tests promise.
 func (e *faultEnv) inject(t *testing.T, op faultOp, inj injection) {
 	c := e.prepare(t, op)
-	p, svc := e.viaProxy(t)
+	p, db, svc := e.viaProxy(t)
 	p.reset()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -657,7 +658,7 @@ func (e *faultEnv) inject(t *testing.T, op faultOp, inj injection) {
 			t.Errorf("a lost connection was reported as %v, which tells the caller something false", definite)
 		}
 	}
-	e.waitSessionsGone(t, p.sessionIDs())
+	e.settle(t, db, p)
 	outcome := c.outcome(t)
 	t.Logf("outcome: %s of the operation", outcome)
 	e.checkBystander(t)
@@ -669,27 +670,16 @@ func (e *faultEnv) inject(t *testing.T, op faultOp, inj injection) {
 	survived = true
 }
 
-// sessionQuery selects those of the given server sessions that still exist; with busy, only
-// those running a statement (PostgreSQL: or inside a transaction).
-func (e *faultEnv) sessionQuery(ids []string, busy bool) string {
+// sessionQuery selects those of the given server sessions that still exist.
+func (e *faultEnv) sessionQuery(ids []string) string {
 	if len(ids) == 0 {
 		ids = []string{"0"}
 	}
 	in := strings.Join(ids, ",") // numbers the proxy read from the protocol
 	if e.b.dialect == sqlstore.Postgres {
-		q := `SELECT pid::text FROM pg_stat_activity WHERE pid IN (` + in + `)`
-		if busy {
-			q += ` AND state <> 'idle'`
-		}
-		return q
+		return `SELECT pid::text FROM pg_stat_activity WHERE pid IN (` + in + `)`
 	}
-	// (Not information_schema.innodb_trx: MariaDB 10.11 may list a transaction there for a
-	// while after its ROLLBACK was acknowledged, without holding any lock.)
-	q := `SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE id IN (` + in + `)`
-	if busy {
-		q += ` AND command <> 'Sleep'`
-	}
-	return q
+	return `SELECT CAST(id AS CHAR) FROM information_schema.processlist WHERE id IN (` + in + `)`
 }
 
 // killSessions kills, from a second connection, those of the given server sessions that
@@ -697,7 +687,7 @@ func (e *faultEnv) sessionQuery(ids []string, busy bool) string {
 func (e *faultEnv) killSessions(t *testing.T, sessions []string) int {
 	t.Helper()
 	ctx := context.Background()
-	ids, err := queryStrings(ctx, e.tb.db, e.sessionQuery(sessions, false))
+	ids, err := queryStrings(ctx, e.tb.db, e.sessionQuery(sessions))
 	if err != nil {
 		t.Fatalf("find sessions: %v", err)
 	}
@@ -715,29 +705,35 @@ func (e *faultEnv) killSessions(t *testing.T, sessions []string) int {
 	return len(ids)
 }
 
-// waitSessionsGone waits until none of the given server sessions is running a statement and
-// no group row is locked: only then is the outcome of an interrupted operation final (a
-// session whose client is gone ends; the pool's idle ones may stay). A lock still held after
-// that would be a transaction left open on a pooled connection.
-func (e *faultEnv) waitSessionsGone(t *testing.T, sessions []string) {
+// settle waits until the operation that saw a fault can no longer change anything: the pool
+// closes its idle connections, the proxy has no link left (bytes it held have gone to the
+// server), and the server has ended every session the proxy opened. A session that is idle
+// but still connected is not enough: bytes still on their way to it (a request the client
+// gave up on) can commit after it looked idle. Then no group row may be locked.
+func (e *faultEnv) settle(t *testing.T, db *sql.DB, p *proxy) {
 	t.Helper()
+	db.SetMaxIdleConns(0) // closes the idle connections now
+	defer db.SetMaxIdleConns(2)
 	deadline := time.Now().Add(time.Minute)
 	for {
-		ids, err := queryStrings(context.Background(), e.tb.db, e.sessionQuery(sessions, true))
-		if err != nil {
-			t.Fatalf("list sessions: %v", err)
-		}
-		locked := 0
-		if len(ids) == 0 {
-			locked = e.lockedGroups(t)
-			if locked == 0 {
-				return
+		links := p.openLinks()
+		var ids []string
+		if links == 0 {
+			var err error
+			if ids, err = queryStrings(context.Background(), e.tb.db, e.sessionQuery(p.sessionIDs())); err != nil {
+				t.Fatalf("list sessions: %v", err)
+			}
+			if len(ids) == 0 {
+				break
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("a minute after the fault, sessions %v are still busy and %d group rows are locked: %s", ids, locked, e.describeSessions(ids))
+			t.Fatalf("a minute after the fault, %d proxy links are open and server sessions %v remain: %s", links, ids, e.describeSessions(ids))
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := e.lockedGroups(t); n > 0 {
+		t.Errorf("%d group rows are still locked after every session of the faulty pool ended", n)
 	}
 }
 
@@ -810,7 +806,7 @@ func (e *faultEnv) deadlineSweep(t *testing.T, n int) {
 					err = svc.Delete(cctx, g.ID)
 				}
 				cancel()
-				e.waitSessionsGone(t, p.sessionIDs())
+				e.settle(t, db, p)
 				rows, found := e.exact(t, g.ID)
 				all := map[string]bool{"AddCustomers": rows == n, "RemoveCustomers": rows == 0, "Delete": !found && rows == 0}[op]
 				none := map[string]bool{"AddCustomers": rows == 0, "RemoveCustomers": rows == n, "Delete": found && rows == n}[op]

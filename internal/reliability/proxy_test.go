@@ -343,6 +343,13 @@ func (p *proxy) readSessionID(l *link, b []byte) {
 	}
 }
 
+// openLinks is the number of links now open.
+func (p *proxy) openLinks() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.links)
+}
+
 // splitHostPort parses host:port with a numeric port.
 func splitHostPort(addr string) (string, int, error) {
 	h, ps, err := net.SplitHostPort(addr)
