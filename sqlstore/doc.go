@@ -105,10 +105,10 @@
 //
 // Batches of customer ids of any size (a million in one call is tested) move in statements of
 // WithBatchSize ids inside one transaction: on PostgreSQL one plain INSERT … SELECT FROM
-// unnest($4::text[]) WHERE NOT EXISTS (or DELETE … USING unnest($2::text[])) per batch after
-// locking the group row, and, when a batch finds ids that are already members (or are not),
-// again with INSERT … ON CONFLICT DO NOTHING (or DELETE … = ANY($2)) statements that name the
-// skipped ids; on SQLite one
+// unnest($4::text[]) (or DELETE … = ANY($2)) per batch after locking the group row, and, when
+// a batch meets an id that is already a member (a primary-key error, which PostgreSQL logs)
+// or one that is not, again with INSERT … ON CONFLICT DO NOTHING (or DELETE) statements that
+// name the skipped ids; on SQLite one
 // INSERT … SELECT FROM json_each(?) ON CONFLICT DO NOTHING RETURNING per batch, on MySQL
 // multi-row INSERTs and IN lists under the placeholder limit. Ids are written in byte order,
 // so that each statement touches neighbouring index pages; results come back in input order.
