@@ -5,16 +5,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "modernc.org/sqlite"             // registers "sqlite"
-
+	"github.com/b02aa859/customergroup/internal/dbopen" // registers "pgx", "mysql" and "sqlite"
 	"github.com/b02aa859/customergroup/sqlstore"
 )
 
@@ -57,9 +53,9 @@ func openTarget(spec string) (*target, error) {
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"),
 		strings.Contains(spec, "host=") || strings.Contains(spec, "dbname="):
 		d, drv, dsn = sqlstore.Postgres, "pgx", spec
-		describe = redact(spec)
+		describe = dbopen.RedactURL(spec)
 	case strings.HasPrefix(spec, "mysql:"), strings.Contains(spec, "@tcp("), strings.Contains(spec, "@unix("):
-		cfg, err := mysqlConfig(spec)
+		cfg, err := dbopen.MySQLConfig(spec)
 		if err != nil {
 			return nil, err
 		}
@@ -124,51 +120,6 @@ type dsnConnector struct {
 
 func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.drv.Open(c.dsn) }
 func (c dsnConnector) Driver() driver.Driver                        { return c.drv }
-
-// mysqlConfig reads mysql://user:pass@host:port/db?params, mysql:<go-sql-driver DSN> or a bare
-// go-sql-driver DSN, and sets parseTime, which sqlstore needs.
-func mysqlConfig(spec string) (*mysql.Config, error) {
-	native := strings.TrimPrefix(spec, "mysql:")
-	if strings.HasPrefix(spec, "mysql://") {
-		u, err := url.Parse(spec)
-		if err != nil {
-			return nil, fmt.Errorf("-db: %w", err)
-		}
-		host := u.Host
-		if u.Port() == "" {
-			host += ":3306"
-		}
-		user := ""
-		if u.User != nil {
-			user = u.User.Username()
-			if p, ok := u.User.Password(); ok {
-				user += ":" + p
-			}
-			user += "@"
-		}
-		native = user + "tcp(" + host + ")" + u.Path
-		if u.RawQuery != "" {
-			native += "?" + u.RawQuery
-		}
-	}
-	cfg, err := mysql.ParseDSN(native)
-	if err != nil {
-		return nil, fmt.Errorf("-db: %w", err)
-	}
-	cfg.ParseTime = true
-	return cfg, nil
-}
-
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxx")
-	}
-	return u.String()
-}
 
 func (t *target) close(keep bool) {
 	t.counted.Close()

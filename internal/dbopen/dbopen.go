@@ -101,5 +101,9 @@ func redactURL(s string) string {
 	return u.Redacted()
 }
 
+// MySQLConfig reads mysql://user:pass@host:port/db?params or mysql:<go-sql-driver DSN> (or a
+// bare go-sql-driver DSN) with the settings sqlstore needs: times read as time.Time in UTC.
+func MySQLConfig(dsn string) (*mysql.Config, error) { return mysqlConfig(dsn) }
+
 // RedactURL drops the password of a URL, for logs.
 func RedactURL(s string) string { return redactURL(s) }
