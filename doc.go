@@ -34,9 +34,10 @@
 // Every error is one of ErrNotFound, ErrNameTaken, ErrIDTaken, ErrConflict, ErrInvalid (a
 // *ValidationError naming the field), ErrUnknownCustomer (an *UnknownCustomerError naming
 // the ids) or ErrUnavailable (the store failed for a reason outside the input), wrapped with
-// context, or the context's own error. Every operation is atomic: after an error nothing of
-// it is stored, except that when the link to a database broke during the commit itself the
-// outcome is unknown (see ErrUnavailable: retrying is safe).
+// context, or the context's own error. Every operation is atomic: all of it is stored or
+// none. After ErrUnavailable or a context error from a database store the change may still
+// have committed (the link broke, or ctx ended, while the database was finishing it), so read
+// again or retry: retrying is safe (see ErrUnavailable).
 //
 // # Events
 //
