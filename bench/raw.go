@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
+	"github.com/b02aa859/customergroup/internal/dbopen"
 	"strings"
 	"sync"
 	"time"
@@ -65,20 +65,7 @@ func newRaw(d sqlstore.Dialect, prefix string) *raw {
 // sql fills in the table names and, on PostgreSQL, numbers the placeholders.
 func (r *raw) sql(q string) string {
 	q = strings.NewReplacer("{groups}", r.groups, "{members}", r.members).Replace(q)
-	if r.d != sqlstore.Postgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, c := range q {
-		if c == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
+	return dbopen.Rebind(r.d, q)
 }
 
 func (r *raw) timeArg(t time.Time) any {

@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/b02aa859/customergroup/internal/dbopen"
+	"github.com/b02aa859/customergroup/sqlstore"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -57,20 +58,7 @@ func newSQLCustomers(ctx context.Context, db *sql.DB, dialect sqlDialect, prefix
 
 // bind rewrites ? placeholders as $1, $2, … for PostgreSQL.
 func (s *sqlCustomers) bind(q string) string {
-	if s.dialect != dialectPostgres {
-		return q
-	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return dbopen.Rebind(sqlstore.Dialect(s.dialect), q)
 }
 
 func (s *sqlCustomers) createCustomer(ctx context.Context, c customer) error {

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,3 +108,23 @@ func MySQLConfig(dsn string) (*mysql.Config, error) { return mysqlConfig(dsn) }
 
 // RedactURL drops the password of a URL, for logs.
 func RedactURL(s string) string { return redactURL(s) }
+
+// Rebind writes q's ? placeholders as the dialect wants them: $1, $2, … on PostgreSQL,
+// unchanged elsewhere. For the hand-written SQL of the examples, tests and benchmark (q must
+// hold no ? inside a string literal).
+func Rebind(d sqlstore.Dialect, q string) string {
+	if d != sqlstore.Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -7,10 +7,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/b02aa859/customergroup/internal/dbopen"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -272,20 +272,7 @@ func (tb *tables) drop(t *testing.T) {
 // literals.
 func (tb *tables) bind(q string) string {
 	q = strings.NewReplacer("{groups}", tb.groups(), "{members}", tb.members()).Replace(q)
-	if tb.b.dialect != sqlstore.Postgres {
-		return q
-	}
-	var sb strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			sb.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		sb.WriteRune(r)
-	}
-	return sb.String()
+	return dbopen.Rebind(tb.b.dialect, q)
 }
 
 func queryStrings(ctx context.Context, db *sql.DB, q string, args ...any) ([]string, error) {
